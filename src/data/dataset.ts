@@ -1,0 +1,50 @@
+/** The in-memory form every dataset takes, whatever file it came from. */
+
+/** Examples of one split: `x` is row-major [n, features], values already preprocessed. */
+export interface Split {
+  x: Float32Array;
+  y: Int32Array;
+  n: number;
+}
+
+/** How raw values (pixels 0–255, CSV numbers) map to model inputs: input = raw · scale + offset. */
+export interface Preprocessing {
+  scale: number | number[];
+  offset: number | number[];
+}
+
+export interface DataFile {
+  role: string;
+  path: string;
+  sha256: string;
+}
+
+export interface Dataset {
+  name: string;
+  /** [28, 28, 1] for images, [features] for tabular data. */
+  inputShape: number[];
+  classNames: string[];
+  /** Column names of tabular data (absent for images). */
+  featureNames?: string[];
+  train: Split;
+  test: Split;
+  files: DataFile[];
+  preprocessing: Preprocessing;
+}
+
+export function featureCount(dataset: Pick<Dataset, 'inputShape'>): number {
+  return dataset.inputShape.reduce((a, b) => a * b, 1);
+}
+
+/** The rows `indices` of a split, copied. */
+export function subset(split: Split, indices: ArrayLike<number>, features: number): Split {
+  const n = indices.length;
+  const x = new Float32Array(n * features);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = indices[i];
+    x.set(split.x.subarray(r * features, (r + 1) * features), i * features);
+    y[i] = split.y[r];
+  }
+  return { x, y, n };
+}

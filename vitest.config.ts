@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Tests share two cores; files run one at a time so timings of the training tests stay sane.
+    fileParallelism: false,
+  },
+});

@@ -1,0 +1,75 @@
+/**
+ * Picks the TensorFlow.js backend: the native `node` backend when @tensorflow/tfjs-node
+ * loads (an optional dependency: its install fails on machines without internet), else
+ * `wasm` with the convolution gradients sdt registers (src/kernels/), else pure-JS `cpu`.
+ * `--backend` or SDT_BACKEND choose explicitly.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { SdtError } from './errors.js';
+import { registerWasmConvGradients } from './kernels/registerWasm.js';
+
+export const BACKENDS = ['node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface BackendChoice {
+  name: BackendName;
+  reason: string;
+}
+
+// Keeps TensorFlow.js's "install the node backend" banner and other debug warnings quiet.
+tf.env().set('PROD', true);
+
+let active: BackendChoice | undefined;
+
+async function loadNode(): Promise<void> {
+  const moduleName = '@tensorflow/tfjs-node';
+  await import(moduleName);
+  if (!(await tf.setBackend('tensorflow'))) throw new Error('backend "tensorflow" did not initialise');
+}
+
+async function start(name: BackendName): Promise<void> {
+  if (name === 'node') return loadNode();
+  if (!(await tf.setBackend(name))) throw new Error(`backend "${name}" did not initialise`);
+  // The gradient kernels reuse wasm kernels that are set up when the backend initialises.
+  if (name === 'wasm') registerWasmConvGradients();
+}
+
+/** Starts the requested (or best available) backend once per process and says why it was chosen. */
+export async function initBackend(requested?: string): Promise<BackendChoice> {
+  const explicit = requested ?? process.env.SDT_BACKEND ?? undefined;
+  if (explicit !== undefined && explicit !== '' && !(BACKENDS as readonly string[]).includes(explicit)) {
+    throw new SdtError(`unknown backend "${explicit}"; choose one of ${BACKENDS.join(', ')}.`);
+  }
+  if (active && (!explicit || active.name === explicit)) return active;
+  if (explicit) {
+    const name = explicit as BackendName;
+    try {
+      await start(name);
+    } catch (error) {
+      const why = name === 'node' ? '@tensorflow/tfjs-node is not installed or did not load' : (error as Error).message;
+      throw new SdtError(`the ${name} backend cannot start here: ${why}.`, 'Try --backend wasm.');
+    }
+    const source = requested !== undefined ? '--backend' : 'SDT_BACKEND';
+    active = { name, reason: `chosen by ${source}` };
+    return active;
+  }
+  const skipped: string[] = [];
+  for (const name of BACKENDS) {
+    try {
+      await start(name);
+      const reason =
+        skipped.length === 0 ? 'fastest available' : `fallback: ${skipped.join('; ')}`;
+      active = { name, reason };
+      return active;
+    } catch {
+      skipped.push(name === 'node' ? '@tensorflow/tfjs-node not installed' : `${name} failed to start`);
+    }
+  }
+  throw new SdtError('no TensorFlow.js backend could start (tried node, wasm, cpu).');
+}
+
+export function activeBackend(): BackendChoice | undefined {
+  return active;
+}

@@ -1,0 +1,178 @@
+/**
+ * Reads a CSV table of numeric features and one label column. Strict on purpose: a
+ * missing or non-finite value would silently poison training, so every bad cell is
+ * reported with the line an editor would show, the column and the value.
+ */
+import { readFileSync } from 'node:fs';
+import { SdtError } from '../errors.js';
+import { describeFsError } from './idx.js';
+
+export interface CsvOptions {
+  /** Column name, or 0-based index (negative counts from the end). Default: the last column. */
+  labelColumn?: string | number;
+}
+
+export interface CsvTable {
+  /** Raw feature values, row-major [n, featureNames.length]. */
+  x: Float32Array;
+  /** Index into classNames. */
+  y: Int32Array;
+  n: number;
+  featureNames: string[];
+  /** Distinct label values, sorted (numerically if all are numbers). */
+  classNames: string[];
+}
+
+interface Row {
+  /** 1-based line on which the row starts. */
+  line: number;
+  cells: string[];
+}
+
+export function readCsv(path: string, options: CsvOptions = {}): CsvTable {
+  const rows = parseRows(path, readText(path));
+  if (rows.length === 0) throw new SdtError(`CSV file ${path} has no data rows (it is empty).`);
+  const width = rows[0].cells.length;
+  const hasHeader = detectHeader(rows, options.labelColumn);
+  const columnNames = rows[0].cells.map((cell, c) => (hasHeader && cell.trim()) || `column ${c + 1}`);
+  if (width < 2) {
+    throw new SdtError(`CSV file ${path} has ${width} column on line ${rows[0].line}; it needs at least one feature and a label.`);
+  }
+  const labelIndex = resolveLabelColumn(path, columnNames, options.labelColumn);
+  const dataRows = hasHeader ? rows.slice(1) : rows;
+  if (dataRows.length === 0) throw new SdtError(`CSV file ${path} has a header but no data rows.`);
+
+  const featureColumns = columnNames.map((_, c) => c).filter((c) => c !== labelIndex);
+  const n = dataRows.length;
+  const x = new Float32Array(n * featureColumns.length);
+  const labels: string[] = [];
+  dataRows.forEach((row, r) => {
+    if (row.cells.length !== width) {
+      throw new SdtError(
+        `CSV file ${path} has a ragged row: line ${row.line} has ${row.cells.length} cells, expected ${width} as on line ${rows[0].line}.`,
+      );
+    }
+    featureColumns.forEach((c, f) => {
+      x[r * featureColumns.length + f] = parseFeature(path, row.line, columnNames[c], row.cells[c]);
+    });
+    const label = row.cells[labelIndex].trim();
+    if (label === '') {
+      throw new SdtError(`CSV file ${path}, line ${row.line}, label column "${columnNames[labelIndex]}": the label is empty.`);
+    }
+    labels.push(label);
+  });
+
+  const classNames = sortLabels([...new Set(labels)]);
+  if (classNames.length < 2) {
+    throw new SdtError(`CSV file ${path} has only one class ("${classNames[0]}") in label column "${columnNames[labelIndex]}".`);
+  }
+  const classIndex = new Map(classNames.map((name, k) => [name, k]));
+  const y = Int32Array.from(labels, (label) => classIndex.get(label)!);
+  return { x, y, n, featureNames: featureColumns.map((c) => columnNames[c]), classNames };
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new SdtError(`cannot read CSV file ${path}: ${describeFsError(error)}.`);
+  }
+}
+
+/** RFC 4180 records: quoted cells may hold commas, doubled quotes and line breaks. Blank lines are skipped. */
+function parseRows(path: string, text: string): Row[] {
+  const rows: Row[] = [];
+  let cells: string[] = [];
+  let cell = '';
+  let line = 1;
+  let rowLine = 1;
+  let quoted = false;
+  const endRow = () => {
+    cells.push(cell);
+    if (cells.length > 1 || cells[0].trim() !== '') rows.push({ line: rowLine, cells });
+    cells = [];
+    cell = '';
+  };
+  for (let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') {
+        quoted = false;
+      } else {
+        if (ch === '\n') line++;
+        cell += ch;
+      }
+    } else if (ch === '"' && cell.trim() === '') {
+      quoted = true;
+      cell = '';
+    } else if (ch === ',') {
+      cells.push(cell);
+      cell = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      endRow();
+      rowLine = ++line;
+    } else {
+      cell += ch;
+    }
+  }
+  if (quoted) throw new SdtError(`CSV file ${path} has an unclosed quote in the row starting on line ${rowLine}.`);
+  if (cell !== '' || cells.length > 0) endRow();
+  return rows;
+}
+
+/** Empty cells and NaN/Infinity spellings count as (bad) numbers, not names, so they are reported as data errors. */
+function looksNumeric(cell: string): boolean {
+  const t = cell.trim();
+  return t === '' || /^[+-]?(nan|inf|infinity)$/i.test(t) || Number.isFinite(Number(t));
+}
+
+/**
+ * The first row is a header if a label column is named, or if some cell of it is text
+ * where the row below holds a number. Comparing with the next row (rather than "any text
+ * cell") keeps a header-less file whose labels are words from losing its first example.
+ */
+function detectHeader(rows: Row[], labelColumn: string | number | undefined): boolean {
+  if (typeof labelColumn === 'string' && !/^[+-]?\d+$/.test(labelColumn.trim())) return true;
+  const [first, second] = rows;
+  return first.cells.some((cell, c) => !looksNumeric(cell) && (!second || looksNumeric(second.cells[c] ?? '')));
+}
+
+function resolveLabelColumn(path: string, columnNames: string[], labelColumn: string | number | undefined): number {
+  const width = columnNames.length;
+  if (labelColumn === undefined) return width - 1;
+  const text = String(labelColumn).trim();
+  if (/^[+-]?\d+$/.test(text)) {
+    const index = Number(text);
+    if (index >= width || index < -width) {
+      throw new SdtError(`CSV file ${path} has ${width} columns, so label column index ${index} does not exist.`);
+    }
+    return index < 0 ? width + index : index;
+  }
+  const index = columnNames.indexOf(text);
+  if (index < 0) {
+    throw new SdtError(`CSV file ${path} has no column named "${text}" (columns: ${columnNames.join(', ')}).`);
+  }
+  return index;
+}
+
+function parseFeature(path: string, line: number, column: string, cell: string): number {
+  const t = cell.trim();
+  const where = `CSV file ${path}, line ${line}, column "${column}"`;
+  if (t === '') throw new SdtError(`${where}: the cell is empty, but every feature must be a finite number.`);
+  const value = Number(t);
+  if (/^[+-]?(nan|inf|infinity)$/i.test(t) || (!Number.isNaN(value) && !Number.isFinite(value))) {
+    throw new SdtError(`${where}: "${t}" is not a finite number.`);
+  }
+  if (Number.isNaN(value)) throw new SdtError(`${where}: "${t}" is not a number.`);
+  return value;
+}
+
+function sortLabels(labels: string[]): string[] {
+  const numeric = labels.every((l) => Number.isFinite(Number(l)));
+  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return labels.sort(numeric ? (a, b) => Number(a) - Number(b) || byText(a, b) : byText);
+}

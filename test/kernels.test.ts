@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { randomSource } from '../src/random.js';
+
+type Case = { n: number; h: number; w: number; ci: number; co: number; k: number; stride: number; pad: 'same' | 'valid' };
+
+/** Gradients of sum(conv2d(x, W) · r) with respect to x and W on one backend. */
+async function gradients(backend: string, c: Case, seed: number): Promise<{ dx: Float32Array; dw: Float32Array }> {
+  await tf.setBackend(backend);
+  const random = randomSource(seed);
+  const fill = (size: number) => Float32Array.from({ length: size }, () => random() * 2 - 1);
+  const x = tf.tensor4d(fill(c.n * c.h * c.w * c.ci), [c.n, c.h, c.w, c.ci]);
+  const w = tf.tensor4d(fill(c.k * c.k * c.ci * c.co), [c.k, c.k, c.ci, c.co]);
+  const outShape = tf.conv2d(x, w, c.stride, c.pad).shape;
+  const r = tf.tensor(fill(outShape.reduce((a, b) => a * b, 1)), outShape);
+  const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), r)));
+  const [dx, dw] = g([x, w]);
+  const result = { dx: (await dx.data()) as Float32Array, dw: (await dw.data()) as Float32Array };
+  tf.dispose([x, w, r, dx, dw]);
+  return result;
+}
+
+function relativeError(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+describe('wasm convolution gradients', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  const random = randomSource(7);
+  const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
+  const cases: Case[] = [];
+  for (const stride of [1, 2])
+    for (const pad of ['same', 'valid'] as const)
+      for (let i = 0; i < 3; i++)
+        cases.push({ n: pick([1, 2, 3]), h: pick([7, 8, 11, 28]), w: pick([6, 9, 13]), ci: pick([1, 3, 8]), co: pick([1, 4, 16]), k: pick([1, 2, 3, 5]), stride, pad });
+
+  it.each(cases)('Conv2DBackpropFilter and Conv2DBackpropInput match cpu: %o', async (c) => {
+    const seed = c.n * 1000 + c.h * 10 + c.k;
+    const reference = await gradients('cpu', c, seed);
+    const wasm = await gradients('wasm', c, seed);
+    expect(tf.getBackend()).toBe('wasm');
+    expect(relativeError(wasm.dw, reference.dw)).toBeLessThan(1e-4);
+    expect(relativeError(wasm.dx, reference.dx)).toBeLessThan(1e-4);
+  });
+
+  it('a conv training step leaks no tensors and lowers the loss', async () => {
+    await tf.setBackend('wasm');
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [12, 12, 1], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
+        tfl.layers.maxPooling2d({ poolSize: 2 }),
+        tfl.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'valid' }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 3 }),
+      ],
+    });
+    const optimizer = tf.train.adam(0.01);
+    const random = randomSource(3);
+    const xs = tf.tensor4d(Float32Array.from({ length: 16 * 144 }, () => random()), [16, 12, 12, 1]);
+    const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 3), 'int32'), 3);
+    const step = () => {
+      const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs) as tf.Tensor), true) as tf.Scalar;
+      const value = loss.dataSync()[0];
+      loss.dispose();
+      return value;
+    };
+    const first = step(); // creates the optimizer's slots
+    const before = tf.memory().numTensors;
+    let last = first;
+    for (let i = 0; i < 20; i++) last = step();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(last).toBeLessThan(first);
+  });
+});

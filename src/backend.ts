@@ -5,6 +5,8 @@
  * `--backend` or SDT_BACKEND choose explicitly.
  */
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's Node build registers no gradients; tfjs-layers registers all of them.
+import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { SdtError } from './errors.js';
@@ -29,9 +31,27 @@ async function loadNode(): Promise<void> {
   if (!(await tf.setBackend('tensorflow'))) throw new Error('backend "tensorflow" did not initialise');
 }
 
+/**
+ * The wasm module's Emscripten glue installs process handlers that rethrow every uncaught
+ * error with a screenful of minified source; sdt reports its own errors, so they go.
+ */
+async function withoutEmscriptenHandlers(run: () => Promise<boolean>): Promise<boolean> {
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const before = events.map((event) => new Set(process.listeners(event as 'uncaughtException')));
+  try {
+    return await run();
+  } finally {
+    events.forEach((event, i) => {
+      for (const listener of process.listeners(event as 'uncaughtException')) {
+        if (!before[i].has(listener)) process.removeListener(event, listener);
+      }
+    });
+  }
+}
+
 async function start(name: BackendName): Promise<void> {
   if (name === 'node') return loadNode();
-  if (!(await tf.setBackend(name))) throw new Error(`backend "${name}" did not initialise`);
+  if (!(await withoutEmscriptenHandlers(() => tf.setBackend(name)))) throw new Error(`backend "${name}" did not initialise`);
   // The gradient kernels reuse wasm kernels that are set up when the backend initialises.
   if (name === 'wasm') registerWasmConvGradients();
 }

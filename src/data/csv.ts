@@ -168,6 +168,7 @@ function parseFeature(path: string, line: number, column: string, cell: string):
     throw new SdtError(`${where}: "${t}" is not a finite number.`);
   }
   if (Number.isNaN(value)) throw new SdtError(`${where}: "${t}" is not a number.`);
+  if (!Number.isFinite(Math.fround(value))) throw new SdtError(`${where}: "${t}" is too large for a 32-bit float.`);
   return value;
 }
 

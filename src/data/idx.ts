@@ -57,14 +57,15 @@ export function readIdx(path: string): IdxArray {
   for (let d = 0; d < rank; d++) dims.push(view.getUint32(4 + 4 * d, false));
   const expected = dims.reduce((a, b) => a * b, 1);
   const found = bytes.length - headerLength;
+  const shape = rank > 1 ? ` for shape ${dims.join('×')}` : '';
   if (found < expected) {
     throw new SdtError(
-      `idx file ${path} is truncated: expected ${expected} bytes of data (${dims.join('×')}) after offset ${headerLength}, found ${found}.`,
+      `idx file ${path} is truncated: expected ${expected} bytes of data${shape} after offset ${headerLength}, found ${found}.`,
     );
   }
   if (found > expected) {
     throw new SdtError(
-      `idx file ${path} has ${found - expected} extra bytes after the ${expected} bytes of data (${dims.join('×')}) it declares.`,
+      `idx file ${path} has ${found - expected} extra bytes after the ${expected} bytes of data${shape} it declares.`,
     );
   }
   return { dims, data: bytes.subarray(headerLength) };

@@ -1,0 +1,58 @@
+/**
+ * Adam and SGD with momentum over a list of variables, with the learning rate given at
+ * every step (so any schedule works) and a state that can be read and restored whole.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export type OptimizerName = 'adam' | 'sgd';
+
+export interface OptimizerSettings {
+  name: OptimizerName;
+  momentum: number; // SGD only
+}
+
+export interface Optimizer {
+  /** One update θ ← θ − lr · direction(g); disposes nothing it did not make. */
+  step(gradients: tf.Tensor[], learningRate: number): void;
+  dispose(): void;
+}
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPSILON = 1e-8;
+
+export function createOptimizer(variables: tf.Variable[], settings: OptimizerSettings): Optimizer {
+  const slots = (n: number) => variables.map((v, i) => tf.variable(tf.zerosLike(v), false, `${v.name}/slot${n}-${i}`));
+  const first = slots(1);
+  const second = settings.name === 'adam' ? slots(2) : [];
+  let t = 0;
+  return {
+    step(gradients, learningRate) {
+      t += 1;
+      tf.tidy(() => {
+        variables.forEach((variable, i) => {
+          const g = gradients[i];
+          if (settings.name === 'sgd') {
+            // v ← μ v + g;  θ ← θ − lr v
+            first[i].assign(tf.add(tf.mul(settings.momentum, first[i]), g));
+            variable.assign(tf.sub(variable, tf.mul(learningRate, first[i])));
+            return;
+          }
+          // m ← β1 m + (1 − β1) g;  v ← β2 v + (1 − β2) g²;  θ ← θ − lr m̂ / (√v̂ + ε)
+          first[i].assign(tf.add(tf.mul(BETA1, first[i]), tf.mul(1 - BETA1, g)));
+          second[i].assign(tf.add(tf.mul(BETA2, second[i]), tf.mul(1 - BETA2, tf.square(g))));
+          const stepSize = (learningRate * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+          variable.assign(tf.sub(variable, tf.mul(stepSize, tf.div(first[i], tf.add(tf.sqrt(second[i]), EPSILON)))));
+        });
+      });
+    },
+    dispose: () => tf.dispose([...first, ...second]),
+  };
+}
+
+export type Schedule = 'constant' | 'cosine';
+
+/** Learning rate at `progress` ∈ [0, 1] of training: constant, or cosine decay to 0. */
+export function learningRateAt(base: number, schedule: Schedule, progress: number): number {
+  return schedule === 'cosine' ? base * 0.5 * (1 + Math.cos(Math.PI * progress)) : base;
+}

@@ -1,0 +1,54 @@
+/** Runs a soft tree over a whole split in chunks, returning plain arrays. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Split } from '../data/dataset.js';
+import type { Learner } from '../distill/train.js';
+import type { SoftTree, TreeParameters } from './sdt.js';
+
+export interface TreePredictions {
+  leaf: Int32Array;
+  maxPath: Int32Array;
+  mixture: Int32Array;
+  /** Σ_ℓ P^ℓ Q^ℓ per example, [n, K]. */
+  mixtureProbabilities: Float32Array;
+}
+
+const CHUNK = 2048;
+
+export function predictTree(tree: SoftTree, split: Split): TreePredictions {
+  const F = tree.config.features;
+  const K = tree.config.classes;
+  const out: TreePredictions = {
+    leaf: new Int32Array(split.n),
+    maxPath: new Int32Array(split.n),
+    mixture: new Int32Array(split.n),
+    mixtureProbabilities: new Float32Array(split.n * K),
+  };
+  for (let start = 0; start < split.n; start += CHUNK) {
+    const rows = Math.min(CHUNK, split.n - start);
+    const x = tf.tensor2d(split.x.subarray(start * F, (start + rows) * F), [rows, F]);
+    const p = tree.predict(x);
+    out.leaf.set(p.leaf.dataSync(), start);
+    out.maxPath.set(p.maxPath.dataSync(), start);
+    out.mixture.set(p.mixture.dataSync(), start);
+    out.mixtureProbabilities.set(p.mixtureProbabilities.dataSync(), start * K);
+    tf.dispose([x, p.leaf, p.maxPath, p.mixture, p.mixtureProbabilities]);
+  }
+  return out;
+}
+
+export function accuracy(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) correct++;
+  return labels.length === 0 ? 0 : correct / labels.length;
+}
+
+/** The tree as the training loop sees it; early stopping watches max-path accuracy. */
+export function treeLearner(tree: SoftTree): Learner {
+  return {
+    trainable: tree.trainable,
+    loss: (x, targets) => tree.loss(x as tf.Tensor2D, targets),
+    accuracy: (split) => accuracy(predictTree(tree, split).maxPath, split.y),
+    snapshot: () => tree.read(),
+    restore: (snapshot) => tree.write(snapshot as TreeParameters),
+  };
+}

@@ -42,7 +42,7 @@ export function createProgress(
         if (now - lastLine < 100) return;
         stream.write(`\r\x1b[2K${line(done, note)}`);
       } else {
-        if (now - lastLine < 5000) return;
+        if (now - lastLine < 15000) return;
         stream.write(line(done, note) + '\n');
       }
       lastLine = now;

@@ -18,6 +18,11 @@ export interface TreeConfig {
   lambda: number;
   /** Combine a level's node penalties by their mean or their sum (then weight 2^−d). */
   penaltyLevel: 'mean' | 'sum';
+  /**
+   * Running average of α: the root averages over `alphaWindow` batches, a node at depth d
+   * over alphaWindow · 2^d. 0 uses each batch's α alone (measured best, see README).
+   */
+  alphaWindow: number;
   seed: number;
 }
 
@@ -75,9 +80,10 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     const d = nodeDepth(i);
     return 2 ** -d / (config.penaltyLevel === 'mean' ? 2 ** d : 1);
   });
-  // Running-average decay: the window grows as 2^d batches, so deep nodes, which see few
-  // examples per batch, are balanced on a longer history (γ_d = 1 − 2^−d; the root uses its batch).
-  const decay = Float32Array.from({ length: I }, (_, i) => 1 - 2 ** -nodeDepth(i));
+  // Running-average decay γ_d = 1 − 1/(window · 2^d): deep nodes, which see few examples
+  // per batch, are balanced on a longer history.
+  const decay = Float32Array.from({ length: I }, (_, i) =>
+    config.alphaWindow > 0 ? 1 - 1 / (config.alphaWindow * 2 ** nodeDepth(i)) : 0);
   const weightTensor = tf.keep(tf.tensor1d(levelWeight));
   const decayTensor = tf.keep(tf.tensor1d(decay));
   const trainable = config.learnBeta ? [W, b, phi, beta] : [W, b, phi];

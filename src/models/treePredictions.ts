@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../data/dataset.js';
 import type { Learner } from '../distill/train.js';
+import { accuracy } from '../eval/metrics.js';
 import type { SoftTree, TreeParameters } from './sdt.js';
 
 export interface TreePredictions {
@@ -34,12 +35,6 @@ export function predictTree(tree: SoftTree, split: Split): TreePredictions {
     tf.dispose([x, p.leaf, p.maxPath, p.mixture, p.mixtureProbabilities]);
   }
   return out;
-}
-
-export function accuracy(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
-  let correct = 0;
-  for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) correct++;
-  return labels.length === 0 ? 0 : correct / labels.length;
 }
 
 /** The tree as the training loop sees it; early stopping watches max-path accuracy. */

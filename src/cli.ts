@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/** The `sdt` program: registers the commands, runs one, and turns every failure into one sentence. */
+import { Command, CommanderError } from 'commander';
+import { baselineCommand } from './commands/baseline.js';
+import { datasetsCommand } from './commands/datasets.js';
+import { notBuiltCommand } from './commands/notBuilt.js';
+import { teacherCommand } from './commands/teacher.js';
+import { SdtError, reportError } from './errors.js';
+import { SDT_VERSION } from './runs/manifest.js';
+
+export function createProgram(): Command {
+  const program = new Command('sdt')
+    .description('Distil neural networks into soft decision trees (Frosst & Hinton, 2017) and see why they decide.')
+    .version(SDT_VERSION)
+    .showSuggestionAfterError()
+    .addHelpText('after', '\nExample:\n  sdt distill            # teacher, baseline tree, distilled tree and CART on MNIST\n  sdt baseline --help')
+    .addCommand(datasetsCommand())
+    .addCommand(teacherCommand())
+    .addCommand(baselineCommand())
+    .addCommand(notBuiltCommand('cart', 'train a classic axis-aligned decision tree (CART)', 3))
+    .addCommand(notBuiltCommand('distill', 'the main job: teacher, baseline tree, distilled tree and CART, compared', 4))
+    .addCommand(notBuiltCommand('evaluate', 'test accuracy, per-class accuracy and confusion of a model file', 3))
+    .addCommand(notBuiltCommand('explain', 'render a tree and the path of one example as SVG', 5))
+    .addCommand(notBuiltCommand('report', 'comparison report (HTML and Markdown) of run folders', 6))
+    .addCommand(notBuiltCommand('study', 'grid of seeds, depths and temperatures with mean ± std', 6));
+  // Commander's own messages (unknown option, missing argument) go through the same one-line path.
+  const quietErrors = (command: Command) => {
+    command.exitOverride().configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'sdt: ')) });
+    command.commands.forEach(quietErrors);
+  };
+  quietErrors(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    return reportError(error);
+  }
+}
+
+// Errors thrown by an option parser arrive wrapped by commander; unwrap to our sentence.
+process.on('unhandledRejection', (error) => {
+  process.exitCode = reportError(error instanceof SdtError ? error : error);
+});
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/sdt')) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,60 @@
+/** `sdt baseline`: the soft decision tree trained on hard labels (the paper's baseline tree). */
+import { Command } from 'commander';
+import { featureCount } from '../data/dataset.js';
+import { oneHot, trainTree } from '../distill/trainTree.js';
+import { SdtError } from '../errors.js';
+import { ensureFolder } from '../runs/files.js';
+import { createManifest } from '../runs/manifest.js';
+import { TREE_MODEL_NAME, writeTreeRun } from '../runs/treeRun.js';
+import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
+import { common } from './options.js';
+import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
+import { trainingProgress } from './trainingProgress.js';
+
+export function baselineCommand(): Command {
+  const command = new Command('baseline')
+    .description('train a soft decision tree on the hard labels (the paper\'s baseline tree)')
+    .addOption(common.dataset())
+    .addOption(common.dataDir())
+    .addOption(common.limit())
+    .addOption(common.seed())
+    .addOption(common.backend())
+    .addOption(common.out('the run (manifest.json, metrics.json, tree.json.gz)'))
+    .addOption(common.json())
+    .addOption(common.quiet())
+    .addHelpText('after', '\nExample:\n  sdt baseline --depth 8 --epochs 25 --out runs/baseline-d8\n  sdt baseline --limit 2000 --depth 4 --epochs 3   # a quick try');
+  addTreeOptions(command);
+  return command.action(async (parsed) => runBaseline(parsed));
+}
+
+export async function runBaseline(parsed: Record<string, unknown>): Promise<void> {
+  const options = treeOptionsFrom(parsed);
+  const quiet = Boolean(parsed.quiet);
+  const out = ensureFolder((parsed.out as string | undefined) ?? defaultRunFolder('baseline', parsed.dataset as string));
+  const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
+  const dataset = openDataset({ ...(parsed as { dataset: string }), seed: options.seed, quiet });
+  const trainingRows = Math.floor(dataset.train.n * (1 - options.validation));
+  if (options.batchSize > trainingRows) {
+    throw new SdtError(`--batch-size ${options.batchSize} is larger than the ${trainingRows} training examples; the allowed range here is 1–${trainingRows}.`);
+  }
+  const K = dataset.classNames.length;
+  say({ quiet }, `training a depth-${options.depth} soft tree on ${featureCount(dataset)} inputs, ${K} classes, hard labels`);
+  const tree = await trainTree(dataset, oneHot(dataset.train.y, K), options, trainingProgress('baseline', options.epochs, quiet));
+  const manifest = createManifest('baseline', { dataset: dataset.name, limit: parsed.limit ?? null, ...options }, backend, dataset.files);
+  writeTreeRun(out, manifest, tree);
+  const result = {
+    run: out,
+    model: `${out}/${TREE_MODEL_NAME}`,
+    maxPathAccuracy: tree.test.maxPathAccuracy,
+    mixtureAccuracy: tree.test.mixtureAccuracy,
+    leavesUsed: tree.test.leavesUsed,
+    trainingSeconds: tree.training.seconds,
+  };
+  if (parsed.json) process.stdout.write(JSON.stringify(result) + '\n');
+  else {
+    process.stdout.write(
+      `test accuracy: max-path ${(result.maxPathAccuracy * 100).toFixed(2)} %, mixture ${(result.mixtureAccuracy * 100).toFixed(2)} % ` +
+        `(${result.leavesUsed} leaves used, best epoch ${tree.training.bestEpoch}, ${result.trainingSeconds.toFixed(0)} s)\nwrote ${out}\n`,
+    );
+  }
+}

@@ -1,0 +1,36 @@
+/** What every command that loads data and trains needs first: a backend and a dataset. */
+import { type BackendChoice, initBackend } from '../backend.js';
+import type { Dataset } from '../data/dataset.js';
+import { loadDataset } from '../data/datasets.js';
+
+export interface DataOptions {
+  dataset: string;
+  dataDir?: string;
+  limit?: number;
+  seed: number;
+  backend?: string;
+  quiet?: boolean;
+}
+
+export function say(options: { quiet?: boolean; json?: boolean }, line: string): void {
+  if (!options.quiet) process.stderr.write(line + '\n');
+}
+
+export async function startBackend(options: { backend?: string; quiet?: boolean }): Promise<BackendChoice> {
+  const backend = await initBackend(options.backend);
+  say(options, `backend: ${backend.name} (${backend.reason})`);
+  return backend;
+}
+
+export function openDataset(options: DataOptions): Dataset {
+  const started = performance.now();
+  const dataset = loadDataset(options.dataset, { dataDir: options.dataDir, limit: options.limit, seed: options.seed });
+  say(options, `dataset: ${dataset.name}, ${dataset.train.n} training and ${dataset.test.n} test examples (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  return dataset;
+}
+
+/** A default run folder: runs/<command>-<dataset>-<UTC timestamp>. */
+export function defaultRunFolder(command: string, dataset: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `runs/${command}-${dataset.replace(/[^a-z0-9-]+/gi, '_')}-${stamp}`;
+}

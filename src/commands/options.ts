@@ -1,0 +1,44 @@
+/**
+ * Option parsing at the CLI boundary: every number is checked against its allowed range
+ * before any work starts, and the message names the option and the range.
+ */
+import { Option } from 'commander';
+import { SdtError } from '../errors.js';
+
+function parseNumber(flag: string, value: string, min: number, max: number, integer: boolean): number {
+  const n = Number(value);
+  const kind = integer ? 'an integer' : 'a number';
+  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw new SdtError(`${flag} must be ${kind} from ${min} to ${max}, not "${value}".`);
+  }
+  return n;
+}
+
+export function integerOption(flags: string, description: string, min: number, max: number, fallback?: number): Option {
+  const option = new Option(flags, `${description} (${min}–${max})`);
+  option.argParser((value: string) => parseNumber(option.long ?? flags, value, min, max, true));
+  return fallback === undefined ? option : option.default(fallback);
+}
+
+export function numberOption(flags: string, description: string, min: number, max: number, fallback?: number): Option {
+  const option = new Option(flags, `${description} (${min}–${max})`);
+  option.argParser((value: string) => parseNumber(option.long ?? flags, value, min, max, false));
+  return fallback === undefined ? option : option.default(fallback);
+}
+
+export function choiceOption(flags: string, description: string, choices: string[], fallback?: string): Option {
+  const option = new Option(flags, description).choices(choices);
+  return fallback === undefined ? option : option.default(fallback);
+}
+
+/** The options most commands share. */
+export const common = {
+  dataset: () => new Option('--dataset <name>', 'mnist, fashion-mnist or csv:PATH[#label=COLUMN]').default('mnist'),
+  dataDir: () => new Option('--data-dir <dir>', 'folder holding the dataset files (instead of the default location)'),
+  backend: () => choiceOption('--backend <name>', 'TensorFlow.js backend (default: node if installed, else wasm; or SDT_BACKEND)', ['node', 'wasm', 'cpu']),
+  seed: () => integerOption('--seed <n>', 'random seed', 0, 2 ** 31 - 1, 1),
+  limit: () => integerOption('--limit <n>', 'use only the first n training and test examples', 10, 10_000_000),
+  out: (what: string) => new Option('--out <dir>', `folder to write ${what} to`),
+  json: () => new Option('--json', 'print the result as JSON on standard output'),
+  quiet: () => new Option('--quiet', 'no progress output'),
+};

@@ -1,0 +1,64 @@
+/** `sdt teacher`: trains the CNN teacher and saves it in TensorFlow.js's layers format. */
+import { Command } from 'commander';
+import { TEACHER_DEFAULTS, trainTeacher, type TeacherOptions } from '../distill/trainTeacher.js';
+import { SdtError } from '../errors.js';
+import { ensureFolder } from '../runs/files.js';
+import { defaultRunFolder, openDataset, startBackend } from './context.js';
+import { choiceOption, common, integerOption, numberOption } from './options.js';
+import { trainingProgress } from './trainingProgress.js';
+
+export function addTeacherOptions(command: Command, prefix = ''): Command {
+  const d = TEACHER_DEFAULTS;
+  const p = prefix ? `${prefix}-` : '';
+  const what = prefix ? 'teacher ' : '';
+  return command
+    .addOption(integerOption(`--${p}epochs <n>`, `${what}training epochs`, 1, 1000, d.epochs))
+    .addOption(integerOption(`--${p}batch-size <n>`, `${what}examples per batch`, 1, 65536, d.batchSize))
+    .addOption(numberOption(`--${p}lr <rate>`, `${what}learning rate (Adam)`, 1e-7, 10, d.lr))
+    .addOption(choiceOption(`--${p}schedule <name>`, `${what}learning-rate schedule`, ['constant', 'cosine'], d.schedule))
+    .addOption(numberOption(`--${p}dropout <rate>`, `${what}dropout before the dense layer`, 0, 0.9, d.dropout))
+    .addOption(integerOption(`--${p}patience <epochs>`, `${what}early-stopping patience (0: never stop early)`, 0, 1000, d.patience));
+}
+
+export function teacherOptionsFrom(parsed: Record<string, unknown>, prefix = ''): TeacherOptions {
+  const get = (name: string) => parsed[prefix ? prefix + name[0].toUpperCase() + name.slice(1) : name];
+  return {
+    ...TEACHER_DEFAULTS,
+    epochs: get('epochs') as number,
+    batchSize: get('batchSize') as number,
+    lr: get('lr') as number,
+    schedule: get('schedule') as TeacherOptions['schedule'],
+    dropout: get('dropout') as number,
+    patience: get('patience') as number,
+    validation: (parsed.validation as number | undefined) ?? TEACHER_DEFAULTS.validation,
+    seed: parsed.seed as number,
+  };
+}
+
+export function teacherCommand(): Command {
+  const command = new Command('teacher')
+    .description('train the CNN teacher (conv 5×5×32 → pool → conv 5×5×64 → pool → dense) and save it in TensorFlow.js format')
+    .addOption(common.dataset())
+    .addOption(common.dataDir())
+    .addOption(common.limit())
+    .addOption(common.seed())
+    .addOption(common.backend())
+    .addOption(common.out('the teacher run (model.json, weights.bin, manifest.json, metrics.json)'))
+    .addOption(numberOption('--validation <share>', 'share of the training set held out for validation', 0, 0.5, TEACHER_DEFAULTS.validation))
+    .addOption(common.json())
+    .addOption(common.quiet())
+    .addHelpText('after', '\nExample:\n  sdt teacher --out runs/teacher-mnist\n  sdt teacher --limit 2000 --epochs 1   # a quick try');
+  addTeacherOptions(command);
+  return command.action(async (parsed: Record<string, unknown>) => {
+    const options = teacherOptionsFrom(parsed);
+    const quiet = Boolean(parsed.quiet);
+    const out = ensureFolder((parsed.out as string | undefined) ?? defaultRunFolder('teacher', parsed.dataset as string));
+    const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
+    const dataset = openDataset({ ...(parsed as { dataset: string }), seed: options.seed, quiet });
+    if (dataset.inputShape.length !== 3) throw new SdtError(`the CNN teacher needs image data; ${dataset.name} has inputs of shape [${dataset.inputShape}].`);
+    const teacher = await trainTeacher(dataset, options, out, backend, { dataset: dataset.name, limit: parsed.limit ?? null }, trainingProgress('teacher', options.epochs, quiet));
+    const result = { run: out, testAccuracy: teacher.testAccuracy, parameters: teacher.parameters, trainingSeconds: teacher.seconds };
+    process.stdout.write(parsed.json ? JSON.stringify(result) + '\n'
+      : `teacher test accuracy ${(teacher.testAccuracy * 100).toFixed(2)} % (${teacher.parameters} parameters, ${teacher.seconds.toFixed(0)} s)\nwrote ${out}\n`);
+  });
+}

@@ -1,0 +1,44 @@
+/** The soft tree's training options, shared by `sdt baseline` and `sdt distill`. */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { TREE_DEFAULTS, type TreeTrainingOptions } from '../distill/trainTree.js';
+import { choiceOption, integerOption, numberOption } from './options.js';
+
+export function addTreeOptions(command: Command): Command {
+  const d = TREE_DEFAULTS;
+  return command
+    .addOption(integerOption('--depth <n>', 'tree depth: levels of inner nodes', 1, 12, d.depth))
+    .addOption(integerOption('--epochs <n>', 'training epochs', 1, 1000, d.epochs))
+    .addOption(integerOption('--batch-size <n>', 'examples per batch', 1, 65536, d.batchSize))
+    .addOption(choiceOption('--optimizer <name>', 'optimiser', ['adam', 'sgd'], d.optimizer))
+    .addOption(numberOption('--momentum <m>', 'SGD momentum', 0, 0.999, d.momentum))
+    .addOption(numberOption('--lr <rate>', 'learning rate', 1e-7, 10, d.lr))
+    .addOption(choiceOption('--schedule <name>', 'learning-rate schedule', ['constant', 'cosine'], d.schedule))
+    .addOption(numberOption('--lambda <λ>', 'strength of the balance penalty', 0, 100, d.lambda))
+    .addOption(numberOption('--beta <β>', 'inverse temperature of the inner nodes (fixed unless --learn-beta)', 1e-3, 1000, d.beta))
+    .addOption(new Option('--learn-beta', 'learn β, starting from --beta'))
+    .addOption(choiceOption('--penalty-level <how>', "combine a level's node penalties by mean or sum", ['mean', 'sum'], d.penaltyLevel))
+    .addOption(integerOption('--alpha-window <batches>', 'running-average window of α at the root (×2^depth below; 0: per batch)', 0, 100000, d.alphaWindow))
+    .addOption(integerOption('--patience <epochs>', 'stop after this many epochs without a better validation accuracy (0: never)', 0, 1000, d.patience))
+    .addOption(numberOption('--validation <share>', 'share of the training set held out for validation', 0, 0.5, d.validation));
+}
+
+export function treeOptionsFrom(parsed: Record<string, unknown>): TreeTrainingOptions {
+  return {
+    depth: parsed.depth as number,
+    epochs: parsed.epochs as number,
+    batchSize: parsed.batchSize as number,
+    optimizer: parsed.optimizer as TreeTrainingOptions['optimizer'],
+    momentum: parsed.momentum as number,
+    lr: parsed.lr as number,
+    schedule: parsed.schedule as TreeTrainingOptions['schedule'],
+    lambda: parsed.lambda as number,
+    beta: parsed.beta as number,
+    learnBeta: Boolean(parsed.learnBeta),
+    penaltyLevel: parsed.penaltyLevel as TreeTrainingOptions['penaltyLevel'],
+    alphaWindow: parsed.alphaWindow as number,
+    patience: parsed.patience as number,
+    validation: parsed.validation as number,
+    seed: parsed.seed as number,
+  };
+}

@@ -1,0 +1,85 @@
+/** Trains the CNN teacher, evaluates it, and writes its run folder (the model in tfjs format). */
+import { join } from 'node:path';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { BackendChoice } from '../backend.js';
+import type { Dataset } from '../data/dataset.js';
+import { validationSplit } from '../data/split.js';
+import { featureCount } from '../data/dataset.js';
+import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
+import { argMaxRows, createTeacher, teacherLearner, teacherLogits } from '../models/teacher.js';
+import { saveTeacher } from '../models/teacherFile.js';
+import { ensureFolder, writeJsonAtomic } from '../runs/files.js';
+import { createManifest } from '../runs/manifest.js';
+import type { OptimizerName, Schedule } from './optimizer.js';
+import { train, type TrainCallbacks } from './train.js';
+import { oneHot } from './trainTree.js';
+
+export interface TeacherOptions {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  momentum: number;
+  lr: number;
+  schedule: Schedule;
+  dropout: number;
+  patience: number;
+  validation: number;
+  seed: number;
+}
+
+export const TEACHER_DEFAULTS: TeacherOptions = {
+  epochs: 10,
+  batchSize: 128,
+  optimizer: 'adam',
+  momentum: 0.9,
+  lr: 1e-3,
+  schedule: 'cosine',
+  dropout: 0.25,
+  patience: 0,
+  validation: 0.1,
+  seed: 1,
+};
+
+export interface TrainedTeacher {
+  model: tfl.LayersModel;
+  testLogits: Float32Array;
+  testAccuracy: number;
+  parameters: number;
+  seconds: number;
+}
+
+export async function trainTeacher(
+  dataset: Dataset,
+  options: TeacherOptions,
+  folder: string,
+  backend: BackendChoice,
+  extraConfig: Record<string, unknown>,
+  callbacks: TrainCallbacks = {},
+): Promise<TrainedTeacher> {
+  const K = dataset.classNames.length;
+  const { train: trainSplit, validation } = validationSplit(dataset.train, featureCount(dataset), options.validation, options.seed);
+  const model = createTeacher({ inputShape: dataset.inputShape, classes: K, dropout: options.dropout, seed: options.seed });
+  const result = await train(
+    teacherLearner(model),
+    { x: trainSplit.x, targets: oneHot(trainSplit.y, K), n: trainSplit.n, inputShape: dataset.inputShape, classes: K },
+    validation,
+    { ...options, learningRate: options.lr },
+    callbacks,
+  );
+  const testLogits = teacherLogits(model, dataset.test);
+  const predicted = argMaxRows(testLogits, K);
+  const confusion = confusionMatrix(predicted, dataset.test.y, K);
+  const testAccuracy = accuracy(predicted, dataset.test.y);
+  const parameters = model.countParams();
+  ensureFolder(folder);
+  await saveTeacher(model, folder);
+  writeJsonAtomic(join(folder, 'metrics.json'), {
+    test: { accuracy: testAccuracy, confusion, perClassAccuracy: perClassAccuracy(confusion) },
+    parameters,
+    bestEpoch: result.bestEpoch,
+    trainingSeconds: result.seconds,
+    history: result.history,
+  });
+  writeJsonAtomic(join(folder, 'manifest.json'), createManifest('teacher', { ...extraConfig, ...options }, backend, dataset.files));
+  return { model, testLogits, testAccuracy, parameters, seconds: result.seconds };
+}

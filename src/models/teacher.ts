@@ -1,0 +1,74 @@
+/**
+ * The CNN teacher of Frosst & Hinton's MNIST experiment: two convolution + pooling blocks
+ * and a dense layer whose outputs are the logits z that soft targets soften (softmax(z/T)).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Split } from '../data/dataset.js';
+import type { Learner } from '../distill/train.js';
+import { accuracy } from '../eval/metrics.js';
+
+export interface TeacherConfig {
+  inputShape: number[]; // [28, 28, 1]
+  classes: number;
+  dropout: number;
+  seed: number;
+}
+
+export function createTeacher(config: TeacherConfig): tfl.LayersModel {
+  const init = (offset: number) => tfl.initializers.glorotUniform({ seed: config.seed * 16 + offset });
+  const layers: tfl.layers.Layer[] = [
+    tfl.layers.conv2d({ inputShape: config.inputShape, filters: 32, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+    tfl.layers.maxPooling2d({ poolSize: 2 }),
+    tfl.layers.conv2d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(2) }),
+    tfl.layers.maxPooling2d({ poolSize: 2 }),
+    tfl.layers.flatten(),
+  ];
+  if (config.dropout > 0) layers.push(tfl.layers.dropout({ rate: config.dropout, seed: config.seed }));
+  layers.push(tfl.layers.dense({ units: config.classes, kernelInitializer: init(3) })); // logits z
+  return tfl.sequential({ layers });
+}
+
+const CHUNK = 500;
+
+/** The teacher's logits for every example of a split, [n, K]. */
+export function teacherLogits(model: tfl.LayersModel, split: Split, onChunk?: (done: number) => void): Float32Array {
+  const inputShape = model.inputs[0].shape.slice(1) as number[];
+  const F = inputShape.reduce((a, b) => a * b, 1);
+  const K = model.outputs[0].shape[1] as number;
+  const out = new Float32Array(split.n * K);
+  for (let start = 0; start < split.n; start += CHUNK) {
+    const rows = Math.min(CHUNK, split.n - start);
+    const logits = tf.tidy(() => model.predict(tf.tensor(split.x.subarray(start * F, (start + rows) * F), [rows, ...inputShape])) as tf.Tensor);
+    out.set(logits.dataSync(), start * K);
+    logits.dispose();
+    onChunk?.(start + rows);
+  }
+  return out;
+}
+
+export function argMaxRows(values: Float32Array, classes: number): Int32Array {
+  const n = values.length / classes;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let k = 1; k < classes; k++) if (values[i * classes + k] > values[i * classes + best]) best = k;
+    out[i] = best;
+  }
+  return out;
+}
+
+export function teacherLearner(model: tfl.LayersModel): Learner {
+  const K = model.outputs[0].shape[1] as number;
+  return {
+    trainable: model.trainableWeights.map((w) => w.read() as tf.Variable),
+    loss: (x, targets) => tf.losses.softmaxCrossEntropy(targets, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+    accuracy: (split) => accuracy(argMaxRows(teacherLogits(model, split), K), split.y),
+    snapshot: () => model.getWeights().map((w) => ({ shape: w.shape, values: (w.dataSync() as Float32Array).slice() })),
+    restore: (snapshot) => {
+      const tensors = (snapshot as { shape: number[]; values: Float32Array }[]).map((w) => tf.tensor(w.values, w.shape));
+      model.setWeights(tensors);
+      tf.dispose(tensors);
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Runs an sdt-tree/1 file without TensorFlow.js: typed arrays and double precision, for
+ * explanations, embedding and checking the tfjs model.
+ */
+import type { TreeFile } from './treeFile.js';
+import { innerCount, leafCount } from './treeLayout.js';
+
+export interface TreePrediction {
+  /** The leaf of greatest path probability (0-based leaf number) and its top class. */
+  leaf: number;
+  maxPathClass: number;
+  /** Q^ℓ of that leaf. */
+  leafDistribution: Float64Array;
+  /** Σ_ℓ P^ℓ(x) Q^ℓ and its top class. */
+  mixture: Float64Array;
+  mixtureClass: number;
+  /** p_i(x), the probability of going right, for every inner node. */
+  branch: Float64Array;
+  /** log P^t(x) for every node t (inner nodes, then leaves). */
+  logPath: Float64Array;
+}
+
+export interface TreePredictor {
+  features: number;
+  classes: number;
+  /** Model input from raw values (pixels 0–255, CSV numbers) via the file's preprocessing. */
+  preprocess(raw: ArrayLike<number>): Float32Array;
+  predict(x: ArrayLike<number>): TreePrediction;
+}
+
+const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+
+function argMax(values: ArrayLike<number>, from = 0, to = values.length): number {
+  let best = from;
+  for (let i = from + 1; i < to; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+function softmax(logits: number[]): Float64Array {
+  const m = Math.max(...logits);
+  const e = Float64Array.from(logits, (v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+export function createTreePredictor(file: TreeFile): TreePredictor {
+  const I = innerCount(file.depth);
+  const L = leafCount(file.depth);
+  const F = file.inputShape.reduce((a, b) => a * b, 1);
+  const K = file.classNames.length;
+  const weights = new Float32Array(I * F); // row i is node i's filter
+  file.inner.weights.forEach((w, i) => weights.set(w, i * F));
+  const biases = Float64Array.from(file.inner.biases);
+  const Q = file.leaves.logits.map(softmax);
+  const leafClass = Q.map((q) => argMax(q));
+  const { scale, offset } = file.preprocessing;
+  const at = (p: number | number[], j: number) => (typeof p === 'number' ? p : p[j]);
+
+  return {
+    features: F,
+    classes: K,
+    preprocess: (raw) => Float32Array.from({ length: F }, (_, j) => raw[j] * at(scale, j) + at(offset, j)),
+    predict(x) {
+      const branch = new Float64Array(I);
+      const logPath = new Float64Array(I + L); // log P^root = 0
+      for (let i = 0; i < I; i++) {
+        let dot = biases[i];
+        const row = i * F;
+        for (let j = 0; j < F; j++) dot += weights[row + j] * x[j];
+        const z = file.beta * dot; // p_i = σ(β(x·w_i + b_i))
+        branch[i] = 1 / (1 + Math.exp(-z));
+        logPath[2 * i + 1] = logPath[i] - softplus(z); // left: log(1 − σ(z))
+        logPath[2 * i + 2] = logPath[i] - softplus(-z); // right: log σ(z)
+      }
+      const leafNode = argMax(logPath, I, I + L);
+      const mixture = new Float64Array(K);
+      for (let l = 0; l < L; l++) {
+        const p = Math.exp(logPath[I + l]);
+        for (let k = 0; k < K; k++) mixture[k] += p * Q[l][k];
+      }
+      const leaf = leafNode - I;
+      return { leaf, maxPathClass: leafClass[leaf], leafDistribution: Q[leaf], mixture, mixtureClass: argMax(mixture), branch, logPath };
+    },
+  };
+}

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { baselineCommand } from './commands/baseline.js';
 import { datasetsCommand } from './commands/datasets.js';
+import { distillCommand } from './commands/distill.js';
 import { notBuiltCommand } from './commands/notBuilt.js';
 import { teacherCommand } from './commands/teacher.js';
 import { SdtError, reportError } from './errors.js';
@@ -18,7 +19,7 @@ export function createProgram(): Command {
     .addCommand(teacherCommand())
     .addCommand(baselineCommand())
     .addCommand(notBuiltCommand('cart', 'train a classic axis-aligned decision tree (CART)', 3))
-    .addCommand(notBuiltCommand('distill', 'the main job: teacher, baseline tree, distilled tree and CART, compared', 4))
+    .addCommand(distillCommand())
     .addCommand(notBuiltCommand('evaluate', 'test accuracy, per-class accuracy and confusion of a model file', 3))
     .addCommand(notBuiltCommand('explain', 'render a tree and the path of one example as SVG', 5))
     .addCommand(notBuiltCommand('report', 'comparison report (HTML and Markdown) of run folders', 6))

@@ -452,6 +452,7 @@ class SplitSearch {
       this.consider(sqL / nL + sqR / nR, f, b);
     }
     hist.fill(0);
+    total.fill(0); // the sorting sweeps expect it zeroed
     return varies;
   }
 

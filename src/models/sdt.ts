@@ -69,11 +69,11 @@ export function createSoftTree(config: TreeConfig): SoftTree {
   const { depth, features: F, classes: K } = config;
   const I = innerCount(depth);
   const L = leafCount(depth);
-  const W = tf.variable(tf.tensor2d(gaussian(F * I, 1 / Math.sqrt(F), config.seed), [F, I]), true, 'sdt/weights');
-  const b = tf.variable(tf.zeros([I]), true, 'sdt/biases');
-  const phi = tf.variable(tf.tensor2d(gaussian(L * K, 0.1, config.seed + 1), [L, K]), true, 'sdt/leafLogits');
-  const beta = tf.variable(tf.scalar(config.beta), config.learnBeta, 'sdt/beta');
-  const alphaAverage = tf.variable(tf.fill([I], 0.5), false, 'sdt/alphaAverage');
+  const W = tf.variable(tf.tensor2d(gaussian(F * I, 1 / Math.sqrt(F), config.seed), [F, I]), true);
+  const b = tf.variable(tf.zeros([I]), true);
+  const phi = tf.variable(tf.tensor2d(gaussian(L * K, 0.1, config.seed + 1), [L, K]), true);
+  const beta = tf.variable(tf.scalar(config.beta), config.learnBeta);
+  const alphaAverage = tf.variable(tf.fill([I], 0.5), false);
   const routing = tf.keep(tf.tensor2d(routingMatrix(depth), [2 * I, I + L]));
   // Penalty weight of node i: 2^−d, divided by the level's node count 2^d when averaging.
   const levelWeight = Float32Array.from({ length: I }, (_, i) => {

@@ -1,0 +1,67 @@
+/** `sdt distill`: the main job (see src/distill/pipeline.ts). */
+import { Command } from 'commander';
+import { CART_DEFAULTS } from '../distill/trainCart.js';
+import { comparisonTable, runDistill } from '../distill/pipeline.js';
+import { SdtError } from '../errors.js';
+import { ensureFolder } from '../runs/files.js';
+import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
+import { common, integerOption, numberOption } from './options.js';
+import { addTeacherOptions, teacherOptionsFrom } from './teacher.js';
+import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
+import { trainingProgress } from './trainingProgress.js';
+
+/** What --quick changes, unless the option is given explicitly: about a minute in all. */
+const QUICK: Record<string, number> = { limit: 3000, depth: 6, epochs: 8, teacherEpochs: 2 };
+
+export function distillCommand(): Command {
+  const command = new Command('distill')
+    .description('the main job: train (or reuse) the CNN teacher, the baseline tree on hard labels, the distilled tree on the teacher\'s soft targets and CART; compare them')
+    .addOption(common.dataset())
+    .addOption(common.dataDir())
+    .addOption(common.limit())
+    .addOption(common.seed())
+    .addOption(common.backend())
+    .addOption(common.out('the job (teacher/, baseline/, distilled/, cart/, comparison.md)'))
+    .option('--teacher <dir>', 'reuse this teacher run folder instead of training one')
+    .addOption(numberOption('--temperature <T>', 'temperature of the soft targets softmax(z/T)', 0.05, 100, 4))
+    .addOption(numberOption('--alpha <α>', 'weight of the hard labels mixed into the soft targets (soft term scaled by T²)', 0, 1, 0))
+    .addOption(integerOption('--cart-depth <n>', 'maximum depth of the CART baseline (0: unlimited)', 0, 64, CART_DEFAULTS.maxDepth))
+    .option('--quick', `the same pipeline on a small subset in about a minute (${Object.entries(QUICK).map(([k, v]) => `${k} ${v}`).join(', ')})`)
+    .addOption(common.json())
+    .addOption(common.quiet())
+    .addHelpText('after', '\nExample:\n  sdt distill                       # MNIST, depth 8: the paper\'s table\n  sdt distill --quick               # a one-minute try\n  sdt distill --teacher runs/teacher-mnist --temperature 2 --out runs/t2');
+  addTreeOptions(command);
+  addTeacherOptions(command, 'teacher');
+  return command.action(async (parsed: Record<string, unknown>, self: Command) => {
+    if (parsed.quick) {
+      for (const [name, value] of Object.entries(QUICK)) {
+        if (self.getOptionValueSource(name) === undefined || self.getOptionValueSource(name) === 'default') parsed[name] = value;
+      }
+    }
+    const quiet = Boolean(parsed.quiet);
+    const tree = treeOptionsFrom(parsed);
+    const teacher = teacherOptionsFrom(parsed, 'teacher');
+    const out = ensureFolder((parsed.out as string | undefined) ?? defaultRunFolder('distill', parsed.dataset as string));
+    const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
+    const dataset = openDataset({ ...(parsed as { dataset: string }), seed: tree.seed, quiet });
+    if (dataset.inputShape.length !== 3) throw new SdtError(`the CNN teacher needs image data; ${dataset.name} has inputs of shape [${dataset.inputShape}].`);
+    if (tree.batchSize > dataset.train.n * (1 - tree.validation)) throw new SdtError(`--batch-size ${tree.batchSize} is larger than the training set (${dataset.train.n} examples).`);
+    const { rows, stageSeconds } = await runDistill(
+      dataset,
+      {
+        teacher,
+        teacherFolder: parsed.teacher as string | undefined,
+        tree,
+        temperature: parsed.temperature as number,
+        alpha: parsed.alpha as number,
+        cart: { ...CART_DEFAULTS, maxDepth: parsed.cartDepth as number },
+      },
+      out,
+      backend,
+      { dataset: dataset.name, limit: (parsed.limit as number | undefined) ?? null, seed: tree.seed },
+      { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet) },
+    );
+    if (parsed.json) process.stdout.write(JSON.stringify({ run: out, rows, stageSeconds }) + '\n');
+    else process.stdout.write(`${comparisonTable(rows)}\n\nwrote ${out}\n`);
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * Targets for distillation (Hinton, Vinyals & Dean 2015): the teacher's logits softened
+ * by a temperature, optionally mixed with the hard labels.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { Dataset } from '../data/dataset.js';
+import { ensureFolder, writeFileAtomic } from '../runs/files.js';
+
+/** softmax(z / T) of every row. */
+export function softTargets(logits: Float32Array, classes: number, temperature: number): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let row = 0; row < logits.length; row += classes) {
+    let max = -Infinity;
+    for (let k = 0; k < classes; k++) max = Math.max(max, logits[row + k] / temperature);
+    let sum = 0;
+    for (let k = 0; k < classes; k++) sum += out[row + k] = Math.exp(logits[row + k] / temperature - max);
+    for (let k = 0; k < classes; k++) out[row + k] /= sum;
+  }
+  return out;
+}
+
+/**
+ * α · hard + (1 − α) · T² · soft, renormalised to sum to 1. The tree's loss is linear in its
+ * targets, so this equals Hinton et al.'s weighted sum of the two cross-entropies (the soft
+ * term scaled by T²), divided by a constant that keeps the loss on the scale λ was tuned for.
+ */
+export function mixTargets(soft: Float32Array, hard: Float32Array, alpha: number, temperature: number): Float32Array {
+  const softWeight = (1 - alpha) * temperature ** 2;
+  const total = alpha + softWeight;
+  return soft.map((s, i) => (alpha * hard[i] + softWeight * s) / total);
+}
+
+/**
+ * The teacher's logits on the training set, computed once and cached beside the teacher,
+ * under a key made of the teacher's checksum and the data's, so a changed teacher or
+ * dataset is never served stale outputs.
+ */
+export function cachedTeacherLogits(
+  teacherFolder: string,
+  teacherChecksum: string,
+  dataset: Dataset,
+  compute: () => Float32Array,
+): { logits: Float32Array; cached: boolean; path: string } {
+  const key = createHash('sha256')
+    .update(teacherChecksum)
+    .update(JSON.stringify(dataset.files.map((f) => f.sha256)))
+    .update(String(dataset.train.n))
+    .digest('hex')
+    .slice(0, 24);
+  const folder = join(teacherFolder, 'cache');
+  const path = join(folder, `train-logits-${key}.f32`);
+  const expectedBytes = dataset.train.n * dataset.classNames.length * 4;
+  if (existsSync(path)) {
+    const bytes = readFileSync(path);
+    if (bytes.length === expectedBytes) {
+      return { logits: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)), cached: true, path };
+    }
+  }
+  const logits = compute();
+  ensureFolder(folder);
+  writeFileAtomic(path, new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength));
+  return { logits, cached: false, path };
+}

@@ -1,0 +1,158 @@
+import { gzipSync } from 'node:zlib';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { loadDataset } from '../src/data/datasets.js';
+import { oneHot, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
+import { train } from '../src/distill/train.js';
+import { createSoftTree, type TreeConfig } from '../src/models/sdt.js';
+import { parseTreeFile, readTreeFile, treeFileFrom, treeParametersOf } from '../src/models/treeFile.js';
+import { createTreePredictor } from '../src/models/treePredictor.js';
+import { predictTree, treeLearner } from '../src/models/treePredictions.js';
+import { innerCount, leafCount } from '../src/models/treeLayout.js';
+import { randomSource } from '../src/random.js';
+
+const config = (over: Partial<TreeConfig>): TreeConfig => ({
+  depth: 3, features: 5, classes: 3, beta: 1, learnBeta: false, lambda: 0.1, penaltyLevel: 'mean', alphaWindow: 0, seed: 1, ...over,
+});
+const randomMatrix = (rows: number, cols: number, seed: number, scale = 1) => {
+  const r = randomSource(seed);
+  return tf.tensor2d(Float32Array.from({ length: rows * cols }, () => (r() * 2 - 1) * scale), [rows, cols]);
+};
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+describe('createSoftTree', () => {
+  it.each([1, 2, 4, 6])('path probabilities of the leaves sum to 1 per example (depth %i)', (depth) => {
+    const tree = createSoftTree(config({ depth }));
+    const x = randomMatrix(7, 5, depth, 3);
+    const sums = tf.tidy(() => tf.sum(tf.exp(tree.logLeafProbabilities(x)), 1).arraySync() as number[]);
+    sums.forEach((s) => expect(s).toBeCloseTo(1, 5));
+    tree.dispose();
+    x.dispose();
+  });
+
+  it('picks the leaf of greatest path probability in a hand-built tree', () => {
+    // Depth 2 on two inputs: the root splits on x0, node 1 (left) on x1, node 2 (right) on −x1.
+    const tree = createSoftTree(config({ depth: 2, features: 2, classes: 4, beta: 10 }));
+    const weights = new Float32Array([1, 0, 0, /* x1 → */ 0, 1, -1]); // [F = 2, I = 3]
+    const leafLogits = new Float32Array(16);
+    for (let l = 0; l < 4; l++) leafLogits[l * 4 + l] = 5; // leaf ℓ says class ℓ
+    tree.write({ weights, biases: new Float32Array([0, 0, 0]), leafLogits, beta: 10 });
+    // Leaves in order: left-left, left-right, right-left, right-right.
+    const x = tf.tensor2d([[-1, -1], [-1, 1], [1, 1], [1, -1]]);
+    const p = tree.predict(x);
+    expect(Array.from(p.leaf.dataSync())).toEqual([0, 1, 2, 3]);
+    expect(Array.from(p.maxPath.dataSync())).toEqual([0, 1, 2, 3]);
+    tf.dispose([x, p.leaf, p.maxPath, p.mixture, p.mixtureProbabilities]);
+    tree.dispose();
+  });
+
+  it.each([1, 4, 8, 12])('loss, penalty and gradients are finite at depth %i, also for huge |x·w|', (depth) => {
+    const tree = createSoftTree(config({ depth, features: 6, classes: 4 }));
+    for (const scale of [1, 1e4]) {
+      const x = randomMatrix(16, 6, depth + scale, scale);
+      const targets = tf.cast(tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 4), 'int32'), 4), 'float32') as tf.Tensor2D;
+      const { value, grads } = tf.variableGrads(() => tree.loss(x, targets), tree.trainable);
+      expect(Number.isFinite(value.dataSync()[0])).toBe(true);
+      for (const g of Object.values(grads)) expect((g.dataSync() as Float32Array).every(Number.isFinite)).toBe(true);
+      tf.dispose([x, targets, value, ...Object.values(grads)]);
+    }
+    tree.dispose();
+  });
+
+  it('learns a tiny problem that a depth-2 tree separates to 100 %', async () => {
+    // Four classes, one per quadrant of the unit square, with a margin around the centre lines.
+    const random = randomSource(5);
+    const n = 200;
+    const x = new Float32Array(n * 2);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const a = random() < 0.5 ? 0 : 1;
+      const b = random() < 0.5 ? 0 : 1;
+      x[2 * i] = a * 0.6 + random() * 0.4;
+      x[2 * i + 1] = b * 0.6 + random() * 0.4;
+      y[i] = 2 * a + b;
+    }
+    const tree = createSoftTree(config({ depth: 2, features: 2, classes: 4 }));
+    const split = { x, y, n };
+    await train(treeLearner(tree), { x, targets: oneHot(y, 4), n, inputShape: [2], classes: 4 }, split, {
+      epochs: 150, batchSize: 32, optimizer: 'adam', momentum: 0, learningRate: 0.05, schedule: 'constant', patience: 0, seed: 1,
+    });
+    const p = predictTree(tree, split);
+    expect(Array.from(p.maxPath)).toEqual(Array.from(y));
+    tree.dispose();
+  });
+});
+
+describe('sdt-tree/1 files and the pure predictor', () => {
+  it('round-trips the parameters exactly through JSON', () => {
+    const tree = createSoftTree(config({ depth: 4, features: 9, classes: 3 }));
+    const parameters = tree.read();
+    const file = treeFileFrom(parameters, 4, { inputShape: [9], classNames: ['a', 'b', 'c'], preprocessing: { scale: 1, offset: 0 }, training: {} });
+    const back = treeParametersOf(parseTreeFile(JSON.parse(JSON.stringify(file)), 'memory'));
+    expect(back.weights).toEqual(parameters.weights);
+    expect(back.biases).toEqual(parameters.biases);
+    expect(back.leafLogits).toEqual(parameters.leafLogits);
+    expect(file.inner.weights.length).toBe(innerCount(4));
+    expect(file.leaves.logits.length).toBe(leafCount(4));
+    tree.dispose();
+  });
+
+  it('gives the same leaf and class as the tfjs model on every test example, probabilities within 1e-5', async () => {
+    const dataset = loadDataset('mnist', { limit: 1500 });
+    const trained = await trainTree(dataset, oneHot(dataset.train.y, 10), { ...TREE_DEFAULTS, depth: 5, epochs: 2 });
+    const predictor = createTreePredictor(parseTreeFile(JSON.parse(JSON.stringify(trained.file)), 'memory'));
+    let maxDifference = 0;
+    for (let i = 0; i < dataset.test.n; i++) {
+      const p = predictor.predict(dataset.test.x.subarray(i * 784, (i + 1) * 784));
+      expect(p.leaf).toBe(trained.predictions.leaf[i]);
+      expect(p.maxPathClass).toBe(trained.predictions.maxPath[i]);
+      for (let k = 0; k < 10; k++) maxDifference = Math.max(maxDifference, Math.abs(p.mixture[k] - trained.predictions.mixtureProbabilities[i * 10 + k]));
+    }
+    expect(maxDifference).toBeLessThan(1e-5);
+  });
+
+  it('is deterministic: the same seed gives the same metrics', async () => {
+    const dataset = loadDataset('mnist', { limit: 600 });
+    const run = () => trainTree(dataset, oneHot(dataset.train.y, 10), { ...TREE_DEFAULTS, depth: 3, epochs: 2 });
+    const [a, b] = [await run(), await run()];
+    expect(a.training.history.map((h) => h.loss)).toEqual(b.training.history.map((h) => h.loss));
+    expect(a.test).toEqual(b.test);
+  });
+
+  describe('refuses a bad model file with one sentence naming it', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'sdt-model-'));
+    const good = treeFileFrom(
+      { weights: new Float32Array(4 * 3), biases: new Float32Array(3), leafLogits: new Float32Array(4 * 2), beta: 1 },
+      2,
+      { inputShape: [4], classNames: ['no', 'yes'], preprocessing: { scale: 1, offset: 0 }, training: {} },
+    );
+    const cases: [string, string | Buffer, RegExp][] = [
+      ['other-format.json', JSON.stringify({ ...good, format: 'keras' }), /format "keras"/],
+      ['no-format.json', JSON.stringify({ depth: 2 }), /not an sdt tree/],
+      ['wrong-shape.json', JSON.stringify({ ...good, inner: { ...good.inner, weights: good.inner.weights.slice(1) } }), /inner.weights/],
+      ['short-row.json', JSON.stringify({ ...good, inner: { ...good.inner, weights: [[1, 2], ...good.inner.weights.slice(1)] } }), /inner.weights\[0\]/],
+      ['non-finite.json', JSON.stringify(good).replace('"beta":1', '"beta":"NaN"'), /beta/],
+      ['truncated.json', JSON.stringify(good).slice(0, 40), /not valid JSON/],
+      ['truncated.json.gz', gzipSync(JSON.stringify(good)).subarray(0, 30), /not valid gzip/],
+      ['empty.json', '', /empty/],
+    ];
+    it.each(cases)('%s', (name, content, problem) => {
+      const path = join(folder, name);
+      writeFileSync(path, content);
+      expect(() => readTreeFile(path)).toThrowError(problem);
+      expect(() => readTreeFile(path)).toThrowError(path);
+    });
+    it('a good file loads', () => {
+      const path = join(folder, 'good.json');
+      writeFileSync(path, JSON.stringify(good));
+      expect(readTreeFile(path).depth).toBe(2);
+    });
+  });
+});

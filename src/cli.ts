@@ -2,8 +2,10 @@
 /** The `sdt` program: registers the commands, runs one, and turns every failure into one sentence. */
 import { Command, CommanderError } from 'commander';
 import { baselineCommand } from './commands/baseline.js';
+import { cartCommand } from './commands/cart.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { distillCommand } from './commands/distill.js';
+import { evaluateCommand } from './commands/evaluate.js';
 import { notBuiltCommand } from './commands/notBuilt.js';
 import { teacherCommand } from './commands/teacher.js';
 import { SdtError, reportError } from './errors.js';
@@ -18,9 +20,9 @@ export function createProgram(): Command {
     .addCommand(datasetsCommand())
     .addCommand(teacherCommand())
     .addCommand(baselineCommand())
-    .addCommand(notBuiltCommand('cart', 'train a classic axis-aligned decision tree (CART)', 3))
+    .addCommand(cartCommand())
     .addCommand(distillCommand())
-    .addCommand(notBuiltCommand('evaluate', 'test accuracy, per-class accuracy and confusion of a model file', 3))
+    .addCommand(evaluateCommand())
     .addCommand(notBuiltCommand('explain', 'render a tree and the path of one example as SVG', 5))
     .addCommand(notBuiltCommand('report', 'comparison report (HTML and Markdown) of run folders', 6))
     .addCommand(notBuiltCommand('study', 'grid of seeds, depths and temperatures with mean ± std', 6));

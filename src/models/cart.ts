@@ -1,9 +1,13 @@
 /**
  * A classic axis-aligned CART classifier (Gini impurity): the baseline the soft trees are
  * compared with. `ml-cart` did not finish a depth-8 tree on 5,000 MNIST images in ten
- * minutes, so this one searches splits on histograms: every feature is quantised once into
- * at most 256 bins, and a node's best split is one sweep over each feature's
- * (bin × class) counts. MNIST pixels take 256 values, so there the bins are exact.
+ * minutes; this one fits all 54,000 in about 3 s at depth 8 and 8 s unlimited, on one core.
+ *
+ * Every feature is quantised once into at most 256 bins (exact for MNIST's 256 pixel
+ * values, so the tree is the one an exact search finds), and no split search sorts floats:
+ * large nodes sweep a (bin × class) histogram per feature, small ones counting-sort their
+ * examples by bin. The binned columns are kept partitioned so that each node's examples
+ * are one contiguous run in every column.
  */
 import { SdtError } from '../errors.js';
 
@@ -48,7 +52,7 @@ interface FeatureBins {
 }
 
 interface BinnedData {
-  /** [features, n], feature-major so that one feature's histogram is built from one contiguous run. */
+  /** [features, n] bin of each example, feature-major; fitCart reorders each column's examples as it splits. */
   codes: Uint8Array;
   bins: FeatureBins[];
 }
@@ -73,7 +77,7 @@ export function fitCart(
   // Every node owns one contiguous range [start, end) of the examples: of `cls` and of each
   // feature's column of codes, which a split partitions stably in place, so the split
   // search reads memory in order. (Gathering a small node's scattered examples from 784
-  // columns was most of the time before.)
+  // columns through an index list took most of the time when tried on MNIST.)
   const cls = Int32Array.from(y.subarray(0, n));
   const search = new SplitSearch(data.codes, n, C, options.minSamplesLeaf ?? 1);
   const partition = new Partition(data.codes, cls, n, C);
@@ -113,11 +117,11 @@ export function fitCart(
 
       const f = split.feature;
       const sides = partition.mark(f, split.bin, start, end);
-      // Children that will be leaves are never searched, so their examples need not move.
-      if (!staysLeaf(sides.leftCounts, sides.leftSize, depth + 1) || !staysLeaf(sides.rightCounts, end - start - sides.leftSize, depth + 1)) {
-        partition.apply(split.varying, start, end);
-      }
       const mid = start + sides.leftSize;
+      // A child that will be a leaf is never searched, so its examples need not be in place.
+      const searchLeft = !staysLeaf(sides.leftCounts, mid - start, depth + 1);
+      const searchRight = !staysLeaf(sides.rightCounts, end - mid, depth + 1);
+      if (searchLeft || searchRight) partition.apply(split.varying, start, end, sides.leftSize, searchLeft, searchRight);
       feature[id] = f;
       threshold[id] = splitThreshold(data.bins[f], split.bin);
       left[id] = nodeCount++;
@@ -350,8 +354,8 @@ const INSERTION_SORT_MAX = 32;
  * Ties go to the lowest feature, then the lowest bin.
  */
 class SplitSearch {
-  private readonly hist: Int32Array; // [bin, class] of one feature, even examples
-  private readonly histOdd: Int32Array; // odd examples: two tables break the chain of increments to one bin
+  /** [bin, class] counts of one feature, even and odd examples in separate tables: runs of one bin (zero pixels) would otherwise wait on one counter. */
+  private readonly hist: Int32Array[];
   private readonly total = new Int32Array(MAX_BINS); // examples per bin, then where each bin ends
   private readonly leftCounts: Float64Array;
   private readonly rightCounts: Float64Array;
@@ -368,8 +372,7 @@ class SplitSearch {
     private readonly numClasses: number,
     private readonly minLeaf: number,
   ) {
-    this.hist = new Int32Array(MAX_BINS * numClasses);
-    this.histOdd = new Int32Array(MAX_BINS * numClasses);
+    this.hist = [0, 1].map(() => new Int32Array(MAX_BINS * numClasses));
     this.leftCounts = new Float64Array(numClasses);
     this.rightCounts = new Float64Array(numClasses);
   }
@@ -397,7 +400,8 @@ class SplitSearch {
   }
 
   private consider(score: number, feature: number, bin: number): void {
-    // Sums of the same terms in another order could differ in the last bits; treat those as ties.
+    // Different splits of mathematically equal score can differ in the last bits; a
+    // relative 1e-12 counts them as ties, so the lowest feature and bin win.
     if (this.bestFeature < 0 || score > this.bestScore + 1e-12 * this.bestScore) {
       this.bestScore = score;
       this.bestFeature = feature;
@@ -407,25 +411,26 @@ class SplitSearch {
 
   /** O(examples + bins × classes): count a histogram, then move one bin at a time left. Returns whether f varies. */
   private sweepHistogram(f: number, cls: Int32Array, start: number, end: number, nodeCounts: Float64Array): boolean {
-    const { hist, histOdd, total, leftCounts: L, rightCounts: R, numClasses: C, minLeaf, codes } = this;
+    const { total, leftCounts: L, rightCounts: R, numClasses: C, minLeaf, codes } = this;
+    const [hist, h1] = this.hist;
     const column = f * this.n;
     const m = end - start;
     let j = start;
     for (; j + 1 < end; j += 2) {
       hist[codes[column + j] * C + cls[j]]++;
-      histOdd[codes[column + j + 1] * C + cls[j + 1]]++;
+      h1[codes[column + j + 1] * C + cls[j + 1]]++;
     }
     if (j < end) hist[codes[column + j] * C + cls[j]]++;
     for (let b = 0, o = 0; b < MAX_BINS; b++) {
       let t = 0;
       for (let c = 0; c < C; c++, o++) {
-        const k = hist[o] + histOdd[o];
+        const k = hist[o] + h1[o];
         hist[o] = k;
-        histOdd[o] = 0;
         t += k;
       }
       total[b] = t;
     }
+    h1.fill(0);
     L.fill(0);
     R.set(nodeCounts);
     let sqL = 0;
@@ -549,6 +554,7 @@ class SplitSearch {
 /** Splits a node's range of the training examples in two, keeping each side in order. */
 class Partition {
   private readonly goesLeft: Uint8Array;
+  private readonly source: Int32Array; // new order of the node's examples, as offsets into its range
   private readonly codeScratch: Uint8Array;
   private readonly clsScratch: Int32Array;
 
@@ -559,6 +565,7 @@ class Partition {
     private readonly numClasses: number,
   ) {
     this.goesLeft = new Uint8Array(n);
+    this.source = new Int32Array(n);
     this.codeScratch = new Uint8Array(n);
     this.clsScratch = new Int32Array(n);
   }
@@ -579,28 +586,29 @@ class Partition {
     return { leftSize, leftCounts, rightCounts };
   }
 
-  /** Moves the marked examples to the front of [start, end) in `cls` and in the given features' columns. */
-  apply(features: Int32Array, start: number, end: number): void {
+  /**
+   * Moves the marked examples to the front of [start, end) and the others behind them, in
+   * `cls` and in the given features' columns. A side that will never be searched is left
+   * as it is. Gathering each column through one list of offsets measured faster than
+   * partitioning each column by the marks.
+   */
+  apply(features: Int32Array, start: number, end: number, leftSize: number, moveLeft: boolean, moveRight: boolean): void {
+    const { source, goesLeft, codeScratch, clsScratch } = this;
     const m = end - start;
-    for (const f of features) this.partitionRange(this.codes, this.codeScratch, f * this.n + start, m);
-    this.partitionRange(this.cls, this.clsScratch, start, m);
-  }
-
-  /** Stable partition of values[from, from + m) by goesLeft. */
-  private partitionRange<T extends Uint8Array | Int32Array>(values: T, scratch: T, from: number, m: number): void {
-    const goesLeft = this.goesLeft;
-    let l = from;
-    let r = 0;
-    // Both writes every time, so there is no branch to mispredict on a coin-flip split.
-    for (let k = 0; k < m; k++) {
-      const v = values[from + k];
-      const g = goesLeft[k];
-      values[l] = v;
-      scratch[r] = v;
-      l += g;
-      r += 1 - g;
+    for (let k = 0, l = 0, r = leftSize; k < m; k++) {
+      if (goesLeft[k]) source[l++] = k;
+      else source[r++] = k;
     }
-    values.set(scratch.subarray(0, r), l);
+    const from = moveLeft ? 0 : leftSize;
+    const to = moveRight ? m : leftSize;
+    for (const f of features) {
+      const column = this.codes.subarray(f * this.n + start, f * this.n + end);
+      for (let k = from; k < to; k++) codeScratch[k] = column[source[k]];
+      column.set(codeScratch.subarray(from, to), from);
+    }
+    const cls = this.cls.subarray(start, end);
+    for (let k = from; k < to; k++) clsScratch[k] = cls[source[k]];
+    cls.set(clsScratch.subarray(from, to), from);
   }
 }
 

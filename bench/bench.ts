@@ -1,0 +1,111 @@
+/**
+ * `npm run bench [-- --json] [-- --backend wasm]`: throughput of the suite's workloads on
+ * the active backend, each the median of several timed repeats after a warm-up. Ratios
+ * against a reference are meaningful only within one run (machines are noisy): when
+ * Debian's python3-torch is installed, `--reference` runs ../shared/bench/torch_ref.py
+ * (or SDT_TORCH_REF) in the same run and reports each workload as a share of PyTorch's.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/backend.js';
+import { loadDataset } from '../src/data/datasets.js';
+import { batchTensors, train } from '../src/distill/train.js';
+import { oneHot } from '../src/distill/trainTree.js';
+import { createSoftTree } from '../src/models/sdt.js';
+import { createTeacher, teacherLearner, teacherLogits } from '../src/models/teacher.js';
+import { treeFileFrom } from '../src/models/treeFile.js';
+import { createTreePredictor } from '../src/models/treePredictor.js';
+import { predictTree, treeLearner } from '../src/models/treePredictions.js';
+import { SDT_VERSION } from '../src/runs/manifest.js';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const backendArg = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : undefined;
+const log = (line: string) => !json && process.stdout.write(line + '\n');
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Samples per second of `work` (which processes `samples` examples): warm-up, then the median of `repeats`. */
+async function measure(name: string, samples: number, work: () => Promise<unknown> | unknown, repeats = 3): Promise<number> {
+  await work();
+  const rates: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    await work();
+    rates.push(samples / ((performance.now() - started) / 1000));
+  }
+  const rate = median(rates);
+  log(`${name.padEnd(34)} ${rate.toFixed(0).padStart(9)} samples/s`);
+  return rate;
+}
+
+const backend = await initBackend(backendArg);
+log(`sdt ${SDT_VERSION} bench on ${backend.name} (${backend.reason}), ${cpus()[0]?.model}, ${cpus().length} cores`);
+const data = loadDataset('mnist', { limit: 4096 });
+const targets = oneHot(data.train.y, 10);
+const quietTrain = { epochs: 1, batchSize: 128, optimizer: 'adam' as const, momentum: 0, learningRate: 1e-3, schedule: 'constant' as const, patience: 0, seed: 1 };
+
+// (a, b) soft decision tree, depth 8
+const tree = createSoftTree({ depth: 8, features: 784, classes: 10, beta: 1, learnBeta: false, lambda: 0.1, penaltyLevel: 'mean', alphaWindow: 0, seed: 1 });
+const sdtTrain = await measure('SDT depth 8 training (batch 128)', 4096, () =>
+  train(treeLearner(tree), { x: data.train.x, targets, n: 4096, inputShape: [784], classes: 10 }, undefined, quietTrain));
+const sdtInfer = await measure('SDT depth 8 inference (tfjs)', 4096, () => predictTree(tree, data.train));
+// (c) explanation latency: one example through the pure TypeScript predictor
+const predictor = createTreePredictor(treeFileFrom(tree.read(), 8, { inputShape: [784], classNames: data.classNames, preprocessing: data.preprocessing, training: {} }));
+const explainRate = await measure('SDT explanation (pure TS, 1 example)', 1000, () => {
+  for (let i = 0; i < 1000; i++) predictor.predict(data.test.x.subarray((i % data.test.n) * 784, ((i % data.test.n) + 1) * 784));
+});
+tree.dispose();
+
+// (d, e) CNN teacher
+const cnn = createTeacher({ inputShape: [28, 28, 1], classes: 10, dropout: 0.25, seed: 1 });
+const cnnTrain = await measure('CNN teacher training (batch 128)', 1024, () =>
+  train(teacherLearner(cnn), { x: data.train.x, targets, n: 1024, inputShape: [28, 28, 1], classes: 10 }, undefined, quietTrain), 3);
+const cnnInfer = await measure('CNN teacher inference', 2048, () => teacherLogits(cnn, { ...data.train, n: 2048 }));
+
+const result: Record<string, unknown> = {
+  sdtTrain, sdtInfer, cnnTrain, cnnInfer,
+  explainMicros: 1e6 / explainRate,
+  backend: backend.name,
+  versions: { sdt: SDT_VERSION, node: process.versions.node, tfjs: tf.version_core },
+  cpu: cpus()[0]?.model, cores: cpus().length,
+};
+
+if (args.includes('--profile')) {
+  const profiled = createSoftTree({ depth: 8, features: 784, classes: 10, beta: 1, learnBeta: false, lambda: 0.1, penaltyLevel: 'mean', alphaWindow: 0, seed: 1 });
+  for (const [name, learner, shape] of [['SDT depth 8', treeLearner(profiled), [784]], ['CNN teacher', teacherLearner(cnn), [28, 28, 1]]] as const) {
+    const { x, targets: t } = batchTensors({ x: data.train.x, targets, n: data.train.n, inputShape: [...shape], classes: 10 }, Int32Array.from({ length: 128 }, (_, i) => i));
+    const profile = await tf.profile(() => { const { value, grads } = tf.variableGrads(() => learner.loss(x, t), learner.trainable); tf.dispose([value, ...Object.values(grads)]); });
+    const byKernel = new Map<string, number>();
+    for (const k of profile.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0));
+    log(`\n${name}: one training step (forward + gradients), time per kernel:`);
+    [...byKernel.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).forEach(([k, ms]) => log(`  ${k.padEnd(28)} ${ms.toFixed(2).padStart(9)} ms`));
+    tf.dispose([x, t]);
+  }
+}
+
+const reference = process.env.SDT_TORCH_REF ?? join(dirname(new URL(import.meta.url).pathname), '../../../shared/bench/torch_ref.py');
+if (args.includes('--reference')) {
+  if (!existsSync(reference)) log(`reference: ${reference} not found`);
+  else {
+    try {
+      const mnistDir = dirname(data.files[0].path);
+      const text = execFileSync('/usr/bin/python3', [reference, mnistDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const rate = (label: string) => Number(new RegExp(`${label}[^:]*: (\\d+)`).exec(text)?.[1]);
+      const torch = { cnnTrain: rate('cnn train'), cnnInfer: rate('cnn infer'), sdtTrain: rate('sdt d8 train'), sdtInfer: rate('sdt d8 infer') };
+      const ratios = Object.fromEntries(Object.entries(torch).map(([k, v]) => [k, (result[k] as number) / v]));
+      result.reference = { torch, ratios };
+      log(`\nPyTorch reference in the same run: ${JSON.stringify(torch)}\nsdt / PyTorch: ${Object.entries(ratios).map(([k, v]) => `${k} ${v.toFixed(2)}×`).join(', ')}`);
+    } catch {
+      log('reference: PyTorch did not run (apt-get install python3-torch)');
+    }
+  }
+}
+
+if (json) process.stdout.write(JSON.stringify(result) + '\n');

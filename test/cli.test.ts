@@ -1,0 +1,96 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expectOneSentence, sdt } from './run.js';
+
+const COMMANDS = ['datasets', 'teacher', 'baseline', 'cart', 'distill', 'evaluate', 'explain', 'report', 'study'];
+const scratch = mkdtempSync(join(tmpdir(), 'sdt-cli-'));
+
+describe('sdt --help', () => {
+  it('lists the command map', () => {
+    const run = sdt(['--help']);
+    expect(run.code).toBe(0);
+    for (const name of COMMANDS) expect(run.stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+  });
+  it.each(COMMANDS)('%s --help shows an example', (name) => {
+    const run = sdt([name, '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Example:');
+  });
+});
+
+describe('refuses bad options before any work, in one sentence', () => {
+  it.each([
+    [['baseline', '--depth', '0'], /--depth must be an integer from 1 to 12/],
+    [['baseline', '--depth', '20'], /--depth must be an integer from 1 to 12/],
+    [['baseline', '--lr', '-1'], /--lr must be a number from 1e-7 to 10/],
+    [['baseline', '--epochs', 'many'], /--epochs must be an integer/],
+    [['baseline', '--limit', '100', '--batch-size', '5000'], /--batch-size 5000 is larger than the 90 training examples/],
+    [['baseline', '--bogus'], /unknown option '--bogus'/],
+    [['baseline', '--backend', 'gpu'], /argument 'gpu' is invalid/],
+    [['baseline', '--dataset', 'imagenet'], /unknown dataset/],
+    [['baseline', '--dataset', 'csv:/no/such/file.csv'], /\/no\/such\/file.csv/],
+    [['explain'], /not built yet/],
+    [['nonsense'], /unknown command/],
+  ])('sdt %s', (args, message) => {
+    expect(expectOneSentence(sdt(args as string[]))).toMatch(message);
+  });
+
+  it('an output folder that is a file', () => {
+    const file = join(scratch, 'a-file');
+    writeFileSync(file, 'x');
+    expect(expectOneSentence(sdt(['baseline', '--limit', '100', '--out', file]))).toMatch(/is a file/);
+  });
+
+  it('SDT_BACKEND with an unknown name', () => {
+    expect(expectOneSentence(sdt(['baseline', '--limit', '100'], { SDT_BACKEND: 'tpu' }))).toMatch(/unknown backend "tpu"/);
+  });
+});
+
+describe('sdt datasets', () => {
+  it('finds MNIST with the original counts and label histogram', () => {
+    const run = sdt(['datasets', '--json']);
+    expect(run.code).toBe(0);
+    const mnist = JSON.parse(run.stdout).find((d: { name: string }) => d.name === 'mnist');
+    expect(mnist.found).toBe(true);
+    expect([mnist.trainCount, mnist.testCount]).toEqual([60000, 10000]);
+    expect(mnist.trainLabelHistogram).toEqual([5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+    expect(mnist.files.every((f: { sha256: string }) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
+  });
+});
+
+describe('sdt baseline and sdt evaluate', () => {
+  const out = join(scratch, 'baseline');
+  it('writes a complete run folder and prints its accuracy', () => {
+    const run = sdt(['baseline', '--limit', '400', '--depth', '3', '--epochs', '2', '--out', out, '--json', '--backend', 'wasm']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('backend: wasm (chosen by --backend)');
+    expect(run.stderr).not.toContain('Hi, looks like you are running TensorFlow.js');
+    const printed = JSON.parse(run.stdout);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(printed.maxPathAccuracy).toBe(metrics.test.maxPathAccuracy);
+    expect(metrics.history).toHaveLength(2);
+    expect(manifest.backend.name).toBe('wasm');
+    expect(manifest.config).toMatchObject({ depth: 3, epochs: 2, limit: 400, seed: 1 });
+    expect(manifest.data.map((f: { role: string }) => f.role).sort()).toEqual(['test-images', 'test-labels', 'train-images', 'train-labels']);
+    expect(existsSync(join(out, 'tree.json.gz'))).toBe(true);
+  });
+
+  it('evaluate reproduces the recorded test accuracy from the model file alone', () => {
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    const run = sdt(['evaluate', '--model', join(out, 'tree.json.gz'), '--limit', '400', '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.accuracy).toBe(metrics.test.maxPathAccuracy);
+    expect(result.mixtureAccuracy).toBe(metrics.test.mixtureAccuracy);
+    expect(result.confusion).toEqual(metrics.test.confusion);
+  });
+
+  it('evaluate refuses a file from elsewhere', () => {
+    const path = join(scratch, 'keras.json');
+    writeFileSync(path, JSON.stringify({ format: 'keras', layers: [] }));
+    expect(expectOneSentence(sdt(['evaluate', '--model', path]))).toMatch(/keras\.json/);
+  });
+});

@@ -1,0 +1,108 @@
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { loadDataset } from '../src/data/datasets.js';
+import { mixTargets, softTargets } from '../src/distill/softTargets.js';
+import { oneHot, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
+import { agreement } from '../src/eval/metrics.js';
+import { sdt } from './run.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'sdt-distill-'));
+
+describe('softTargets and mixTargets', () => {
+  const logits = new Float32Array([2, 0, -1, 0.5, 0.5, 3]);
+  it('are distributions that flatten as the temperature rises', () => {
+    const entropy = (p: Float32Array) => -Array.from(p.subarray(0, 3)).reduce((s, v) => s + v * Math.log(v), 0);
+    const t1 = softTargets(logits, 3, 1);
+    const t4 = softTargets(logits, 3, 4);
+    for (const t of [t1, t4]) {
+      expect(t[0] + t[1] + t[2]).toBeCloseTo(1, 6);
+      expect(t[3] + t[4] + t[5]).toBeCloseTo(1, 6);
+    }
+    expect(entropy(t4)).toBeGreaterThan(entropy(t1));
+  });
+  it('alpha 1 gives exactly the hard labels, alpha 0 exactly the soft targets', () => {
+    const hard = oneHot(new Int32Array([0, 2]), 3);
+    const soft = softTargets(logits, 3, 2);
+    expect(mixTargets(soft, hard, 1, 2)).toEqual(hard);
+    expect(Array.from(mixTargets(soft, hard, 0, 2))).toEqual(Array.from(soft).map((v) => Math.fround(v)));
+  });
+});
+
+describe('training on soft targets', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+  const dataset = loadDataset('mnist', { limit: 1200 });
+  const options = { ...TREE_DEFAULTS, depth: 4, epochs: 4 };
+
+  it('temperature 1 with alpha 1 equals hard-label training', async () => {
+    const hard = oneHot(dataset.train.y, 10);
+    const mixed = mixTargets(softTargets(new Float32Array(dataset.train.n * 10), 10, 1), hard, 1, 1);
+    const a = await trainTree(dataset, hard, options);
+    const b = await trainTree(dataset, mixed, options);
+    expect(b.training.history.map((h) => h.loss)).toEqual(a.training.history.map((h) => h.loss));
+    expect(b.test).toEqual(a.test);
+  });
+
+  it("a tree on a teacher's soft targets (T = 4) agrees with the teacher more than a tree on the labels", async () => {
+    // A teacher with a systematic habit the labels do not show: it calls every 7 a 1.
+    const habit = (y: number) => (y === 7 ? 1 : y);
+    const teacherLogits = (labels: Int32Array) => {
+      const z = new Float32Array(labels.length * 10);
+      labels.forEach((y, i) => {
+        z[i * 10 + habit(y)] = 6;
+        z[i * 10 + y] = Math.max(z[i * 10 + y], 3);
+      });
+      return z;
+    };
+    const soft = softTargets(teacherLogits(dataset.train.y), 10, 4);
+    const teacherOnTest = Int32Array.from(dataset.test.y, habit);
+    const distilled = await trainTree(dataset, soft, options);
+    const baseline = await trainTree(dataset, oneHot(dataset.train.y, 10), options);
+    expect(agreement(distilled.predictions.maxPath, teacherOnTest)).toBeGreaterThan(agreement(baseline.predictions.maxPath, teacherOnTest) + 0.03);
+  });
+});
+
+describe('sdt distill', () => {
+  const out = join(scratch, 'job');
+  const args = ['distill', '--limit', '800', '--teacher-epochs', '1', '--depth', '3', '--epochs', '2', '--cart-depth', '4', '--out', out, '--json'];
+
+  it('runs the pipeline end to end and writes one table of four models', () => {
+    const run = sdt(args);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.rows.map((r: { model: string }) => r.model)).toEqual([
+      'CNN teacher', 'soft tree, hard labels', 'soft tree, distilled (T = 4)', 'CART (max depth 4)',
+    ]);
+    for (const row of result.rows) {
+      expect(row.maxPathAccuracy).toBeGreaterThan(0.1);
+      expect(row.agreementWithTeacher).toBeGreaterThan(0.1);
+    }
+    expect(Object.keys(result.stageSeconds)).toEqual(['teacher', 'soft targets', 'baseline', 'distilled', 'cart']);
+    const baselineMetrics = JSON.parse(readFileSync(join(out, 'baseline', 'metrics.json'), 'utf8'));
+    expect(result.rows[1].maxPathAccuracy).toBe(baselineMetrics.test.maxPathAccuracy);
+    expect(readFileSync(join(out, 'comparison.md'), 'utf8')).toContain('| soft tree, hard labels |');
+    expect(run.stderr).toContain('teacher logits on the training set: computed');
+  });
+
+  it('reuses finished stages and the cached teacher outputs on a second run', () => {
+    const run = sdt(args);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('teacher: reusing');
+    expect(run.stderr).toContain('baseline: reusing');
+    expect(run.stderr).toContain('teacher logits on the training set: cached');
+  });
+
+  it('recomputes the teacher outputs when the teacher changes', () => {
+    const weights = join(out, 'teacher', 'weights.bin');
+    const bytes = readFileSync(weights);
+    bytes.writeFloatLE(bytes.readFloatLE(0) + 0.5, 0);
+    writeFileSync(weights, bytes);
+    const run = sdt([...args, '--teacher', join(out, 'teacher'), '--out', join(scratch, 'job2')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('teacher logits on the training set: computed');
+  });
+});

@@ -1,0 +1,11 @@
+import { initBackend } from './src/backend.js';
+import { createTeacher, teacherLearner } from './src/models/teacher.js';
+import { train } from './src/distill/train.js';
+import { loadDataset } from './src/data/datasets.js';
+import { oneHot } from './src/distill/trainTree.js';
+await initBackend('wasm');
+const d = loadDataset('mnist', { limit: 2560 });
+const m = createTeacher({ inputShape: [28, 28, 1], classes: 10, dropout: 0.25, seed: 1 });
+const t0 = performance.now();
+const r = await train(teacherLearner(m), { x: d.train.x, targets: oneHot(d.train.y, 10), n: d.train.n, inputShape: [28, 28, 1], classes: 10 }, undefined, { epochs: 1, batchSize: 128, optimizer: 'adam', momentum: 0, learningRate: 1e-3, schedule: 'constant', patience: 0, seed: 1 }, {});
+console.log('train samples/s', d.train.n / ((performance.now() - t0) / 1000), r.history);

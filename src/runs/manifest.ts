@@ -1,0 +1,73 @@
+/** What a run folder records about how it was made, so a command can make it again. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, platform, release } from 'node:os';
+import type { BackendChoice } from '../backend.js';
+import type { DataFile } from '../data/dataset.js';
+
+const require = createRequire(import.meta.url);
+
+function packageVersion(name: string): string | null {
+  try {
+    return JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
+  } catch {
+    return null;
+  }
+}
+
+/** sdt's own package.json, found by walking up from this file (src/ under tests, dist/src/ when built). */
+function ownPackage(): { version: string } {
+  for (let url = new URL('.', import.meta.url); url.pathname !== '/'; url = new URL('..', url)) {
+    try {
+      const found = JSON.parse(readFileSync(new URL('package.json', url), 'utf8'));
+      if (found.name === 'sdt') return found;
+    } catch {
+      // not here; keep walking up
+    }
+  }
+  return { version: 'unknown' };
+}
+
+export const SDT_VERSION = ownPackage().version;
+
+export interface Manifest {
+  format: 'sdt-run/1';
+  command: string;
+  argv: string[];
+  config: Record<string, unknown>;
+  seed: number;
+  backend: BackendChoice;
+  versions: Record<string, string | null>;
+  machine: { cpu: string; cores: number; platform: string };
+  data: DataFile[];
+  createdAt: string;
+}
+
+/** A run's configuration: whatever the command took, and always its seed. */
+export type RunConfig = Record<string, unknown> & { seed: number };
+
+export function createManifest(
+  command: string,
+  config: RunConfig,
+  backend: BackendChoice,
+  data: DataFile[],
+): Manifest {
+  return {
+    format: 'sdt-run/1',
+    command,
+    argv: process.argv.slice(2),
+    config,
+    seed: config.seed,
+    backend,
+    versions: {
+      sdt: SDT_VERSION,
+      node: process.versions.node,
+      '@tensorflow/tfjs-core': packageVersion('@tensorflow/tfjs-core'),
+      '@tensorflow/tfjs-backend-wasm': packageVersion('@tensorflow/tfjs-backend-wasm'),
+      '@tensorflow/tfjs-node': packageVersion('@tensorflow/tfjs-node'),
+    },
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: `${platform()} ${release()}` },
+    data,
+    createdAt: new Date().toISOString(),
+  };
+}

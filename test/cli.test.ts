@@ -31,7 +31,7 @@ describe('refuses bad options before any work, in one sentence', () => {
     [['baseline', '--backend', 'gpu'], /argument 'gpu' is invalid/],
     [['baseline', '--dataset', 'imagenet'], /unknown dataset/],
     [['baseline', '--dataset', 'csv:/no/such/file.csv'], /\/no\/such\/file.csv/],
-    [['explain'], /not built yet/],
+    [['report'], /not built yet/],
     [['nonsense'], /unknown command/],
   ])('sdt %s', (args, message) => {
     expect(expectOneSentence(sdt(args as string[]))).toMatch(message);

@@ -8,6 +8,7 @@ import { createManifest } from '../runs/manifest.js';
 import { TREE_MODEL_NAME, writeTreeRun } from '../runs/treeRun.js';
 import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
 import { common } from './options.js';
+import { resumedOptions } from './resume.js';
 import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
 import { trainingProgress } from './trainingProgress.js';
 
@@ -20,14 +21,16 @@ export function baselineCommand(): Command {
     .addOption(common.seed())
     .addOption(common.backend())
     .addOption(common.out('the run (manifest.json, metrics.json, tree.json.gz)'))
+    .addOption(common.resume())
     .addOption(common.json())
     .addOption(common.quiet())
-    .addHelpText('after', '\nExample:\n  sdt baseline --depth 8 --epochs 25 --out runs/baseline-d8\n  sdt baseline --limit 2000 --depth 4 --epochs 3   # a quick try');
+    .addHelpText('after', '\nExample:\n  sdt baseline --depth 8 --epochs 25 --out runs/baseline-d8\n  sdt baseline --limit 2000 --depth 4 --epochs 3   # a quick try\n  sdt baseline --resume runs/baseline-d8            # continue after Ctrl-C');
   addTreeOptions(command);
-  return command.action(async (parsed) => runBaseline(parsed));
+  return command.action(async (given: Record<string, unknown>, self: Command) =>
+    runBaseline(given.resume ? resumedOptions(self, given, given.resume as string) : given));
 }
 
-export async function runBaseline(parsed: Record<string, unknown>): Promise<void> {
+async function runBaseline(parsed: Record<string, unknown>): Promise<void> {
   const options = treeOptionsFrom(parsed);
   const quiet = Boolean(parsed.quiet);
   const out = ensureFolder((parsed.out as string | undefined) ?? defaultRunFolder('baseline', parsed.dataset as string));
@@ -38,10 +41,12 @@ export async function runBaseline(parsed: Record<string, unknown>): Promise<void
     throw new SdtError(`--batch-size ${options.batchSize} is larger than the ${trainingRows} training examples; the allowed range here is 1–${trainingRows}.`);
   }
   const K = dataset.classNames.length;
+  const config = { dataset: dataset.name, limit: (parsed.limit as number | undefined) ?? null, ...options };
   say({ quiet }, `training a depth-${options.depth} soft tree on ${featureCount(dataset)} inputs, ${K} classes, hard labels`);
-  const tree = await trainTree(dataset, oneHot(dataset.train.y, K), options, trainingProgress('baseline', options.epochs, quiet));
-  const manifest = createManifest('baseline', { dataset: dataset.name, limit: parsed.limit ?? null, ...options }, backend, dataset.files);
-  writeTreeRun(out, manifest, tree);
+  const tree = await trainTree(dataset, oneHot(dataset.train.y, K), options, trainingProgress('baseline', options.epochs, quiet), {
+    folder: out, config, resume: Boolean(parsed.resume), resumeHint: `sdt baseline --resume ${out}`,
+  });
+  writeTreeRun(out, createManifest('baseline', config, backend, dataset.files), tree);
   const result = {
     run: out,
     model: `${out}/${TREE_MODEL_NAME}`,

@@ -23,6 +23,7 @@ export function distillCommand(): Command {
     .addOption(common.backend())
     .addOption(common.out('the job (teacher/, baseline/, distilled/, cart/, comparison.md)'))
     .option('--teacher <dir>', 'reuse this teacher run folder instead of training one')
+    .option('--resume <dir>', 'continue an interrupted job in this folder (give the options it was started with)')
     .addOption(numberOption('--temperature <T>', 'temperature of the soft targets softmax(z/T)', 0.05, 100, 4))
     .addOption(numberOption('--alpha <α>', 'weight of the hard labels mixed into the soft targets (soft term scaled by T²)', 0, 1, 0))
     .addOption(integerOption('--cart-depth <n>', 'maximum depth of the CART baseline (0: unlimited)', 0, 64, CART_DEFAULTS.maxDepth))
@@ -41,7 +42,7 @@ export function distillCommand(): Command {
     const quiet = Boolean(parsed.quiet);
     const tree = treeOptionsFrom(parsed);
     const teacher = teacherOptionsFrom(parsed, 'teacher');
-    const out = ensureFolder((parsed.out as string | undefined) ?? defaultRunFolder('distill', parsed.dataset as string));
+    const out = ensureFolder((parsed.resume as string | undefined) ?? (parsed.out as string | undefined) ?? defaultRunFolder('distill', parsed.dataset as string));
     const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
     const dataset = openDataset({ ...(parsed as { dataset: string }), seed: tree.seed, quiet });
     if (dataset.inputShape.length !== 3) throw new SdtError(`the CNN teacher needs image data; ${dataset.name} has inputs of shape [${dataset.inputShape}].`);
@@ -55,6 +56,7 @@ export function distillCommand(): Command {
         temperature: parsed.temperature as number,
         alpha: parsed.alpha as number,
         cart: { ...CART_DEFAULTS, maxDepth: parsed.cartDepth as number },
+        resume: Boolean(parsed.resume),
       },
       out,
       backend,

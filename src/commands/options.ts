@@ -40,5 +40,6 @@ export const common = {
   limit: () => integerOption('--limit <n>', 'use only the first n training and test examples', 10, 10_000_000),
   out: (what: string) => new Option('--out <dir>', `folder to write ${what} to`),
   json: () => new Option('--json', 'print the result as JSON on standard output'),
+  resume: () => new Option('--resume <dir>', 'continue the interrupted run in this folder from its checkpoint'),
   quiet: () => new Option('--quiet', 'no progress output'),
 };

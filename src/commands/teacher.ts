@@ -5,6 +5,7 @@ import { SdtError } from '../errors.js';
 import { ensureFolder } from '../runs/files.js';
 import { defaultRunFolder, openDataset, startBackend } from './context.js';
 import { choiceOption, common, integerOption, numberOption } from './options.js';
+import { resumedOptions } from './resume.js';
 import { trainingProgress } from './trainingProgress.js';
 
 export function addTeacherOptions(command: Command, prefix = ''): Command {
@@ -45,18 +46,22 @@ export function teacherCommand(): Command {
     .addOption(common.backend())
     .addOption(common.out('the teacher run (model.json, weights.bin, manifest.json, metrics.json)'))
     .addOption(numberOption('--validation <share>', 'share of the training set held out for validation', 0, 0.5, TEACHER_DEFAULTS.validation))
+    .addOption(common.resume())
     .addOption(common.json())
     .addOption(common.quiet())
-    .addHelpText('after', '\nExample:\n  sdt teacher --out runs/teacher-mnist\n  sdt teacher --limit 2000 --epochs 1   # a quick try');
+    .addHelpText('after', '\nExample:\n  sdt teacher --out runs/teacher-mnist\n  sdt teacher --limit 2000 --epochs 1   # a quick try\n  sdt teacher --resume runs/teacher-mnist   # continue after Ctrl-C');
   addTeacherOptions(command);
-  return command.action(async (parsed: Record<string, unknown>) => {
+  return command.action(async (given: Record<string, unknown>, self: Command) => {
+    const parsed = given.resume ? resumedOptions(self, given, given.resume as string) : given;
     const options = teacherOptionsFrom(parsed);
     const quiet = Boolean(parsed.quiet);
     const out = ensureFolder((parsed.out as string | undefined) ?? defaultRunFolder('teacher', parsed.dataset as string));
     const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
     const dataset = openDataset({ ...(parsed as { dataset: string }), seed: options.seed, quiet });
     if (dataset.inputShape.length !== 3) throw new SdtError(`the CNN teacher needs image data; ${dataset.name} has inputs of shape [${dataset.inputShape}].`);
-    const teacher = await trainTeacher(dataset, options, out, backend, { dataset: dataset.name, limit: parsed.limit ?? null }, trainingProgress('teacher', options.epochs, quiet));
+    const teacher = await trainTeacher(
+      dataset, options, out, backend, { dataset: dataset.name, limit: (parsed.limit as number | undefined) ?? null, seed: options.seed },
+      trainingProgress('teacher', options.epochs, quiet), { resume: Boolean(parsed.resume), resumeHint: `sdt teacher --resume ${out}` });
     const result = { run: out, testAccuracy: teacher.testAccuracy, parameters: teacher.parameters, trainingSeconds: teacher.seconds };
     process.stdout.write(parsed.json ? JSON.stringify(result) + '\n'
       : `teacher test accuracy ${(teacher.testAccuracy * 100).toFixed(2)} % (${teacher.parameters} parameters, ${teacher.seconds.toFixed(0)} s)\nwrote ${out}\n`);

@@ -17,6 +17,7 @@ export function addTreeOptions(command: Command): Command {
     .addOption(numberOption('--lambda <λ>', 'strength of the balance penalty', 0, 100, d.lambda))
     .addOption(numberOption('--beta <β>', 'inverse temperature of the inner nodes (fixed unless --learn-beta)', 1e-3, 1000, d.beta))
     .addOption(new Option('--learn-beta', 'learn β, starting from --beta'))
+    .addOption(numberOption('--beta-end <β>', 'anneal β geometrically from --beta to this value over training', 1e-3, 1000))
     .addOption(choiceOption('--penalty-level <how>', "combine a level's node penalties by mean or sum", ['mean', 'sum'], d.penaltyLevel))
     .addOption(integerOption('--alpha-window <batches>', 'running-average window of α at the root (×2^depth below; 0: per batch)', 0, 100000, d.alphaWindow))
     .addOption(integerOption('--patience <epochs>', 'stop after this many epochs without a better validation accuracy (0: never)', 0, 1000, d.patience))
@@ -35,6 +36,7 @@ export function treeOptionsFrom(parsed: Record<string, unknown>): TreeTrainingOp
     lambda: parsed.lambda as number,
     beta: parsed.beta as number,
     learnBeta: Boolean(parsed.learnBeta),
+    betaEnd: (parsed.betaEnd as number | undefined) ?? null,
     penaltyLevel: parsed.penaltyLevel as TreeTrainingOptions['penaltyLevel'],
     alphaWindow: parsed.alphaWindow as number,
     patience: parsed.patience as number,

@@ -14,6 +14,9 @@ export interface OptimizerSettings {
 export interface Optimizer {
   /** One update θ ← θ − lr · direction(g); disposes nothing it did not make. */
   step(gradients: tf.Tensor[], learningRate: number): void;
+  /** The step count and moment estimates, for a checkpoint, and their restoration. */
+  state(): { step: number; slots: Float32Array[] };
+  load(state: { step: number; slots: Float32Array[] }): void;
   dispose(): void;
 }
 
@@ -45,6 +48,11 @@ export function createOptimizer(variables: tf.Variable[], settings: OptimizerSet
           variable.assign(tf.sub(variable, tf.mul(stepSize, tf.div(first[i], tf.add(tf.sqrt(second[i]), EPSILON)))));
         });
       });
+    },
+    state: () => ({ step: t, slots: [...first, ...second].map((v) => (v.dataSync() as Float32Array).slice()) }),
+    load(state) {
+      t = state.step;
+      [...first, ...second].forEach((v, i) => v.assign(tf.tensor(state.slots[i], v.shape)));
     },
     dispose: () => tf.dispose([...first, ...second]),
   };

@@ -17,7 +17,7 @@ import { writeJsonAtomic, writeFileAtomic } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
 import { TREE_MODEL_NAME, writeTreeRun } from '../runs/treeRun.js';
 import { cachedTeacherLogits, mixTargets, softTargets } from './softTargets.js';
-import type { TrainCallbacks } from './train.js';
+import { canonicalJson, type TrainCallbacks } from './train.js';
 import { trainCartRun, type CartRunOptions } from './trainCart.js';
 import { trainTeacher, type TeacherOptions } from './trainTeacher.js';
 import { oneHot, trainTree, type TreeTrainingOptions } from './trainTree.js';
@@ -30,6 +30,8 @@ export interface DistillOptions {
   temperature: number;
   alpha: number;
   cart: CartRunOptions;
+  /** Continue stages from their checkpoints (training otherwise refuses a folder holding one). */
+  resume: boolean;
 }
 
 export interface ComparisonRow {
@@ -47,15 +49,11 @@ export interface DistillHooks {
   progress(label: string, epochs: number): TrainCallbacks;
 }
 
-/** JSON with object keys sorted, so that two configurations compare by content. */
-const canonical = (value: unknown): string =>
-  JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
-
 /** A finished run (it has a manifest) made with this configuration. */
 const sameConfig = (folder: string, config: Record<string, unknown>) => {
   const path = join(folder, 'manifest.json');
   if (!existsSync(path)) return false;
-  return canonical(JSON.parse(readFileSync(path, 'utf8')).config) === canonical(config);
+  return canonicalJson(JSON.parse(readFileSync(path, 'utf8')).config) === canonicalJson(config);
 };
 const readMetrics = (folder: string) => JSON.parse(readFileSync(join(folder, 'metrics.json'), 'utf8'));
 
@@ -69,6 +67,7 @@ export async function runDistill(
 ): Promise<{ rows: ComparisonRow[]; stageSeconds: Record<string, number> }> {
   const K = dataset.classNames.length;
   const stageSeconds: Record<string, number> = {};
+  const resume = { resume: options.resume, resumeHint: `sdt distill --resume ${out} (with the same options)` };
   const stage = async <T>(name: string, work: () => Promise<T> | T): Promise<T> => {
     const started = performance.now();
     const result = await work();
@@ -87,7 +86,7 @@ export async function runDistill(
       const metrics = readMetrics(teacherFolder);
       return { model, parameters: model.countParams(), seconds: metrics.trainingSeconds as number };
     }
-    const trained = await trainTeacher(dataset, options.teacher, teacherFolder, backend, baseConfig, hooks.progress('teacher', options.teacher.epochs));
+    const trained = await trainTeacher(dataset, options.teacher, teacherFolder, backend, baseConfig, hooks.progress('teacher', options.teacher.epochs), resume);
     return { model: trained.model, parameters: trained.parameters, seconds: trained.seconds };
   });
   const teacherTest = argMaxRows(teacherLogits(teacher.model, dataset.test), K);
@@ -121,7 +120,7 @@ export async function runDistill(
     const config = { ...baseConfig, ...options.tree, ...extra };
     const row = await stage(name, async () => {
       if (!sameConfig(folder, config)) {
-        const tree = await trainTree(dataset, treeTargets, options.tree, hooks.progress(name, options.tree.epochs));
+        const tree = await trainTree(dataset, treeTargets, options.tree, hooks.progress(name, options.tree.epochs), { folder, config, ...resume });
         writeTreeRun(folder, createManifest(name, config, backend, dataset.files), tree);
       } else hooks.say(`${name}: reusing ${folder}`);
       const metrics = readMetrics(folder);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
 import { permutation, randomSource } from '../random.js';
+import { checkpointExists, readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { createOptimizer, learningRateAt, type OptimizerName, type Schedule } from './optimizer.js';
 
 /** What the loop needs of a model. */
@@ -16,9 +17,11 @@ export interface Learner {
   loss(x: tf.Tensor, targets: tf.Tensor2D): tf.Scalar;
   /** Accuracy on a split (the early-stopping criterion). */
   accuracy(split: Split): number;
-  /** A copy of everything that defines the model's predictions, and its restoration. */
-  snapshot(): unknown;
-  restore(snapshot: unknown): void;
+  /** Copies of every array that defines the model's predictions and state, and their restoration. */
+  snapshot(): Float32Array[];
+  restore(arrays: Float32Array[]): void;
+  /** Called before every batch with the share of training done (for annealed settings). */
+  beforeBatch?(progress: number): void;
 }
 
 export interface TrainData {
@@ -39,6 +42,12 @@ export interface TrainSettings {
   /** Stop after this many epochs without a better validation accuracy; 0 never stops early. */
   patience: number;
   seed: number;
+  /**
+   * Where to keep a checkpoint (written after every epoch and on SIGINT/SIGTERM, removed
+   * when training ends), and the configuration it belongs to. With `resume`, training
+   * continues from the checkpoint found there.
+   */
+  checkpoint?: { folder: string; config: unknown; resume: boolean; resumeHint: string };
 }
 
 export interface EpochRecord {
@@ -71,6 +80,32 @@ export function batchTensors(data: TrainData, rows: Int32Array): { x: tf.Tensor;
   return { x: tf.tensor(x, [rows.length, ...data.inputShape]), targets: tf.tensor2d(t, [rows.length, data.classes]) };
 }
 
+/**
+ * JSON with object keys sorted and null values left out, so that two configurations compare
+ * by content (null stands for an option not given, such as one added in a later version).
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).sort(([a], [b]) => a.localeCompare(b)))
+      : v);
+}
+
+/** Notes SIGINT/SIGTERM while training, so the loop can stop after the current batch. */
+function watchSignals(): { requested: () => NodeJS.Signals | undefined; stop: () => void } {
+  let signal: NodeJS.Signals | undefined;
+  const handler = (s: NodeJS.Signals) => (signal = s);
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    requested: () => signal,
+    stop: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
 export async function train(
   learner: Learner,
   data: TrainData,
@@ -80,52 +115,95 @@ export async function train(
 ): Promise<TrainResult> {
   const started = performance.now();
   const optimizer = createOptimizer(learner.trainable, { name: settings.optimizer, momentum: settings.momentum });
-  const random = randomSource(settings.seed);
   const batches = Math.ceil(data.n / settings.batchSize);
-  const history: EpochRecord[] = [];
-  let best = { accuracy: -1, epoch: 0, snapshot: undefined as unknown };
+  const checkpoint = settings.checkpoint;
+  let state = { epoch: 1, batch: 0, lossSum: 0, randomState: randomSource(settings.seed).state(), history: [] as EpochRecord[] };
+  let best = { accuracy: -1, epoch: 0, snapshot: null as Float32Array[] | null };
+  if (checkpoint && checkpointExists(checkpoint.folder)) {
+    if (!checkpoint.resume) {
+      throw new SdtError(`${checkpoint.folder} holds an unfinished run.`, `Continue it with ${checkpoint.resumeHint}, or choose another --out.`);
+    }
+    const saved = readCheckpoint(checkpoint.folder);
+    if (canonicalJson(saved.config) !== canonicalJson(checkpoint.config)) {
+      throw new SdtError(`the checkpoint in ${checkpoint.folder} was made with a different configuration; resume it with the options it was started with.`);
+    }
+    learner.restore(saved.model);
+    optimizer.load({ step: saved.optimizerStep, slots: saved.optimizer });
+    state = { epoch: saved.epoch, batch: saved.batch, lossSum: saved.lossSum, randomState: saved.randomState, history: saved.history };
+    best = { ...saved.best, snapshot: saved.bestModel };
+  }
+  const save = () =>
+    checkpoint &&
+    writeCheckpoint(checkpoint.folder, {
+      config: checkpoint.config,
+      ...state,
+      best: { accuracy: best.accuracy, epoch: best.epoch },
+      optimizerStep: optimizer.state().step,
+      model: learner.snapshot(),
+      bestModel: best.snapshot,
+      optimizer: optimizer.state().slots,
+    });
+  const signals = watchSignals();
   try {
-    for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+    while (state.epoch <= settings.epochs) {
+      const { epoch } = state;
       const epochStart = performance.now();
+      const random = randomSource(state.randomState);
       const order = permutation(data.n, random);
-      let lossSum = 0;
       let learningRate = settings.learningRate;
-      for (let batch = 0; batch < batches; batch++) {
-        learningRate = learningRateAt(settings.learningRate, settings.schedule, ((epoch - 1) * batches + batch) / (settings.epochs * batches));
+      for (; state.batch < batches; state.batch++) {
+        const batch = state.batch;
+        const progress = ((epoch - 1) * batches + batch) / (settings.epochs * batches);
+        learningRate = learningRateAt(settings.learningRate, settings.schedule, progress);
+        learner.beforeBatch?.(progress);
         const rows = order.subarray(batch * settings.batchSize, Math.min(data.n, (batch + 1) * settings.batchSize));
         const { x, targets } = batchTensors(data, rows);
         const { value, grads } = tf.variableGrads(() => learner.loss(x, targets), learner.trainable);
         const loss = value.dataSync()[0];
-        optimizer.step(learner.trainable.map((v) => grads[v.name]), learningRate);
+        if (Number.isFinite(loss)) optimizer.step(learner.trainable.map((v) => grads[v.name]), learningRate);
         tf.dispose([x, targets, value, ...Object.values(grads)]);
         if (!Number.isFinite(loss)) {
           throw new SdtError(
-            `training diverged: the loss became ${loss} in epoch ${epoch}, batch ${batch + 1}.`,
+            `training diverged: the loss became ${loss} in epoch ${epoch}, batch ${batch + 1}` +
+              (checkpoint && checkpointExists(checkpoint.folder) ? `; the checkpoint of the last finished epoch is kept in ${checkpoint.folder}.` : '.'),
             'Lower the learning rate (--lr) or the inverse temperature (--beta).',
           );
         }
-        lossSum += loss * rows.length;
+        state.lossSum += loss * rows.length;
         callbacks.onBatch?.({ epoch, batch: batch + 1, batches, loss });
-        // Let timers (progress output, signals) run between batches.
-        if (batch % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
+        // Let signal handlers and progress timers run between batches.
+        await new Promise((resolve) => setImmediate(resolve));
+        const signal = signals.requested();
+        if (signal) {
+          state.batch = batch + 1;
+          save();
+          const where = checkpoint ? `; a checkpoint is saved: continue with ${checkpoint.resumeHint}` : '';
+          throw new SdtError(`interrupted by ${signal} in epoch ${epoch}, batch ${batch + 1}${where}.`, undefined, 130);
+        }
       }
       const validationAccuracy = validation && validation.n > 0 ? learner.accuracy(validation) : null;
       const record: EpochRecord = {
         epoch,
-        loss: lossSum / data.n,
+        loss: state.lossSum / data.n,
         validationAccuracy,
         learningRate,
         seconds: (performance.now() - epochStart) / 1000,
       };
-      history.push(record);
+      state.history = [...state.history, record];
       callbacks.onEpoch?.(record);
+      state.randomState = random.state();
       const score = validationAccuracy ?? epoch; // without validation, the last epoch is best
+      const stop = score <= best.accuracy && settings.patience > 0 && epoch - best.epoch >= settings.patience;
       if (score > best.accuracy) best = { accuracy: score, epoch, snapshot: learner.snapshot() };
-      else if (settings.patience > 0 && epoch - best.epoch >= settings.patience) break;
+      if (stop) break;
+      state = { ...state, epoch: epoch + 1, batch: 0, lossSum: 0 };
+      if (state.epoch <= settings.epochs) save();
     }
   } finally {
+    signals.stop();
     optimizer.dispose();
   }
-  if (best.snapshot !== undefined) learner.restore(best.snapshot);
-  return { history, bestEpoch: best.epoch, seconds: (performance.now() - started) / 1000 };
+  if (best.snapshot !== null) learner.restore(best.snapshot);
+  if (checkpoint) removeCheckpoint(checkpoint.folder);
+  return { history: state.history, bestEpoch: best.epoch, seconds: (performance.now() - started) / 1000 };
 }

@@ -9,7 +9,7 @@ import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js'
 import { argMaxRows, createTeacher, teacherLearner, teacherLogits } from '../models/teacher.js';
 import { saveTeacher } from '../models/teacherFile.js';
 import { ensureFolder, writeJsonAtomic } from '../runs/files.js';
-import { createManifest } from '../runs/manifest.js';
+import { createManifest, type RunConfig } from '../runs/manifest.js';
 import type { OptimizerName, Schedule } from './optimizer.js';
 import { train, type TrainCallbacks } from './train.js';
 import { oneHot } from './trainTree.js';
@@ -53,17 +53,20 @@ export async function trainTeacher(
   options: TeacherOptions,
   folder: string,
   backend: BackendChoice,
-  extraConfig: Record<string, unknown>,
+  baseConfig: RunConfig,
   callbacks: TrainCallbacks = {},
+  resume?: { resume: boolean; resumeHint: string },
 ): Promise<TrainedTeacher> {
+  const config = { ...baseConfig, ...options };
   const K = dataset.classNames.length;
+  ensureFolder(folder);
   const { train: trainSplit, validation } = validationSplit(dataset.train, featureCount(dataset), options.validation, options.seed);
   const model = createTeacher({ inputShape: dataset.inputShape, classes: K, dropout: options.dropout, seed: options.seed });
   const result = await train(
     teacherLearner(model),
     { x: trainSplit.x, targets: oneHot(trainSplit.y, K), n: trainSplit.n, inputShape: dataset.inputShape, classes: K },
     validation,
-    { ...options, learningRate: options.lr },
+    { ...options, learningRate: options.lr, checkpoint: resume && { folder, config, ...resume } },
     callbacks,
   );
   const testLogits = teacherLogits(model, dataset.test);
@@ -71,7 +74,6 @@ export async function trainTeacher(
   const confusion = confusionMatrix(predicted, dataset.test.y, K);
   const testAccuracy = accuracy(predicted, dataset.test.y);
   const parameters = model.countParams();
-  ensureFolder(folder);
   await saveTeacher(model, folder);
   writeJsonAtomic(join(folder, 'metrics.json'), {
     test: { accuracy: testAccuracy, confusion, perClassAccuracy: perClassAccuracy(confusion) },
@@ -80,6 +82,6 @@ export async function trainTeacher(
     trainingSeconds: result.seconds,
     history: result.history,
   });
-  writeJsonAtomic(join(folder, 'manifest.json'), createManifest('teacher', { ...extraConfig, ...options }, backend, dataset.files));
+  writeJsonAtomic(join(folder, 'manifest.json'), createManifest('teacher', config, backend, dataset.files));
   return { model, testLogits, testAccuracy, parameters, seconds: result.seconds };
 }

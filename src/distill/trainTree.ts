@@ -10,7 +10,7 @@ import { createSoftTree, type TreeConfig } from '../models/sdt.js';
 import { treeFileFrom, type TreeFile } from '../models/treeFile.js';
 import { predictTree, treeLearner, type TreePredictions } from '../models/treePredictions.js';
 import type { OptimizerName, Schedule } from './optimizer.js';
-import { train, type TrainCallbacks, type TrainResult } from './train.js';
+import { train, type TrainCallbacks, type TrainResult, type TrainSettings } from './train.js';
 
 export interface TreeTrainingOptions {
   depth: number;
@@ -23,6 +23,7 @@ export interface TreeTrainingOptions {
   lambda: number;
   beta: number;
   learnBeta: boolean;
+  betaEnd: number | null;
   penaltyLevel: 'mean' | 'sum';
   alphaWindow: number;
   patience: number;
@@ -41,6 +42,7 @@ export const TREE_DEFAULTS: TreeTrainingOptions = {
   lambda: 0.1,
   beta: 1,
   learnBeta: false,
+  betaEnd: null,
   penaltyLevel: 'mean',
   alphaWindow: 0,
   patience: 0,
@@ -91,6 +93,7 @@ export async function trainTree(
   targets: Float32Array,
   options: TreeTrainingOptions,
   callbacks: TrainCallbacks = {},
+  checkpoint?: TrainSettings['checkpoint'],
 ): Promise<TrainedTree> {
   const F = featureCount(dataset);
   const K = dataset.classNames.length;
@@ -111,6 +114,7 @@ export async function trainTree(
     classes: K,
     beta: options.beta,
     learnBeta: options.learnBeta,
+    betaEnd: options.betaEnd,
     lambda: options.lambda,
     penaltyLevel: options.penaltyLevel,
     alphaWindow: options.alphaWindow,
@@ -131,6 +135,7 @@ export async function trainTree(
         schedule: options.schedule,
         patience: options.patience,
         seed: options.seed,
+        checkpoint,
       },
       callbacks,
     );

@@ -14,6 +14,8 @@ export interface TreeConfig {
   /** Inverse temperature of every inner node; its starting value when learned. */
   beta: number;
   learnBeta: boolean;
+  /** When set, β rises geometrically from `beta` to this value over training (annealing). */
+  betaEnd?: number | null;
   /** Strength λ of the balance penalty. */
   lambda: number;
   /** Combine a level's node penalties by their mean or their sum (then weight 2^−d). */
@@ -47,6 +49,8 @@ export interface SoftTree {
   predict(x: tf.Tensor2D): { leaf: tf.Tensor1D; maxPath: tf.Tensor1D; mixture: tf.Tensor1D; mixtureProbabilities: tf.Tensor2D };
   read(): TreeParameters;
   write(parameters: TreeParameters): void;
+  /** β for `progress` ∈ [0, 1] of training: fixed, or annealed β0 · (β1/β0)^progress. */
+  anneal(progress: number): void;
   dispose(): void;
 }
 
@@ -155,6 +159,9 @@ export function createSoftTree(config: TreeConfig): SoftTree {
       b.assign(tf.tensor1d(p.biases));
       phi.assign(tf.tensor2d(p.leafLogits, [L, K]));
       beta.assign(tf.scalar(p.beta));
+    },
+    anneal(progress) {
+      if (config.betaEnd) beta.assign(tf.scalar(config.beta * (config.betaEnd / config.beta) ** progress));
     },
     dispose: () => tf.dispose([W, b, phi, beta, alphaAverage, routing, weightTensor, decayTensor]),
   };

@@ -64,9 +64,9 @@ export function teacherLearner(model: tfl.LayersModel): Learner {
     trainable: model.trainableWeights.map((w) => w.read() as tf.Variable),
     loss: (x, targets) => tf.losses.softmaxCrossEntropy(targets, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
     accuracy: (split) => accuracy(argMaxRows(teacherLogits(model, split), K), split.y),
-    snapshot: () => model.getWeights().map((w) => ({ shape: w.shape, values: (w.dataSync() as Float32Array).slice() })),
-    restore: (snapshot) => {
-      const tensors = (snapshot as { shape: number[]; values: Float32Array }[]).map((w) => tf.tensor(w.values, w.shape));
+    snapshot: () => model.getWeights().map((w) => (w.dataSync() as Float32Array).slice()),
+    restore: (arrays) => {
+      const tensors = model.getWeights().map((w, i) => tf.tensor(arrays[i], w.shape));
       model.setWeights(tensors);
       tf.dispose(tensors);
     },

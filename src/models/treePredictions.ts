@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../data/dataset.js';
 import type { Learner } from '../distill/train.js';
 import { accuracy } from '../eval/metrics.js';
-import type { SoftTree, TreeParameters } from './sdt.js';
+import type { SoftTree } from './sdt.js';
 
 export interface TreePredictions {
   leaf: Int32Array;
@@ -43,7 +43,14 @@ export function treeLearner(tree: SoftTree): Learner {
     trainable: tree.trainable,
     loss: (x, targets) => tree.loss(x as tf.Tensor2D, targets),
     accuracy: (split) => accuracy(predictTree(tree, split).maxPath, split.y),
-    snapshot: () => tree.read(),
-    restore: (snapshot) => tree.write(snapshot as TreeParameters),
+    snapshot: () => {
+      const p = tree.read();
+      return [p.weights, p.biases, p.leafLogits, Float32Array.of(p.beta), (tree.alphaAverage.dataSync() as Float32Array).slice()];
+    },
+    beforeBatch: (progress) => tree.anneal(progress),
+    restore: ([weights, biases, leafLogits, beta, alphaAverage]) => {
+      tree.write({ weights, biases, leafLogits, beta: beta[0] });
+      tree.alphaAverage.assign(tf.tensor1d(alphaAverage));
+    },
   };
 }

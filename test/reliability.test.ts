@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { loadDataset } from '../src/data/datasets.js';
+import { oneHot, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
+import { expectOneSentence, sdt } from './run.js';
+
+const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'sdt-reliability-'));
+const options = ['--limit', '2000', '--depth', '4', '--epochs', '24', '--json', '--quiet'];
+
+/** Starts a run, waits for its first checkpoint (plus `delay` ms), then sends `signal`. */
+function interrupted(out: string, signal: NodeJS.Signals, delay: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, 'baseline', ...options, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const poll = setInterval(() => {
+      if (existsSync(join(out, 'checkpoint.json'))) {
+        clearInterval(poll);
+        setTimeout(() => child.kill(signal), delay);
+      }
+    }, 20);
+    child.on('exit', (code, sig) => {
+      clearInterval(poll);
+      resolve({ code, signal: sig, stderr });
+    });
+  });
+}
+
+const metricsOf = (folder: string) => {
+  const m = JSON.parse(readFileSync(join(folder, 'metrics.json'), 'utf8'));
+  return { losses: m.history.map((h: { loss: number }) => h.loss), validation: m.history.map((h: { validationAccuracy: number }) => h.validationAccuracy), test: m.test };
+};
+
+describe('interrupted training resumes exactly', () => {
+  const reference = join(scratch, 'uninterrupted');
+  beforeAll(() => {
+    expect(sdt(['baseline', ...options, '--out', reference]).code).toBe(0);
+  });
+
+  it('Ctrl-C (SIGINT) writes a checkpoint, says how to resume and exits 130; --resume gives the same metrics', async () => {
+    const out = join(scratch, 'sigint');
+    const run = await interrupted(out, 'SIGINT', 0);
+    expect(run.code).toBe(130);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/interrupted by SIGINT in epoch \d+, batch \d+; a checkpoint is saved: continue with sdt baseline --resume/);
+    expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+    expect(existsSync(join(out, 'tree.json.gz'))).toBe(false);
+    const resumed = sdt(['baseline', '--resume', out, '--json', '--quiet']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(metricsOf(out)).toEqual(metricsOf(reference));
+    expect(existsSync(join(out, 'checkpoint.json'))).toBe(false);
+  });
+
+  it('after kill -9 mid-epoch, --resume loses at most that epoch and ends the same', async () => {
+    const out = join(scratch, 'sigkill');
+    const run = await interrupted(out, 'SIGKILL', 150);
+    expect(run.signal).toBe('SIGKILL');
+    const resumed = sdt(['baseline', '--resume', out, '--json', '--quiet']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(metricsOf(out)).toEqual(metricsOf(reference));
+  });
+
+  it('refuses to resume with a different configuration, and to overwrite an unfinished run', async () => {
+    const out = join(scratch, 'other');
+    await interrupted(out, 'SIGINT', 0);
+    expect(expectOneSentence(sdt(['baseline', '--resume', out, '--depth', '5']))).toMatch(/started with depth = 4, not 5/);
+    expect(expectOneSentence(sdt(['baseline', ...options, '--out', out]))).toMatch(/holds an unfinished run.*--resume/);
+  });
+});
+
+describe('no NaN with the log-space formulation', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+  // Depth 12 has 4,095 inner nodes and an 8,190 × 8,191 routing matrix: a few small batches.
+  it.each([[1, 640], [4, 640], [8, 640], [12, 64]])('depth %i at learning rate 0.1 (Adam) stays finite', async (depth, examples) => {
+    const dataset = loadDataset('mnist', { limit: examples });
+    // The loop throws on a non-finite loss; the weights must stay finite too.
+    const trained = await trainTree(dataset, oneHot(dataset.train.y, 10), { ...TREE_DEFAULTS, depth, epochs: 2, batchSize: 32, lr: 0.1, schedule: 'constant', validation: 0 });
+    expect(trained.file.inner.weights.every((w) => w.every(Number.isFinite))).toBe(true);
+    expect(trained.file.leaves.logits.every((l) => l.every(Number.isFinite))).toBe(true);
+  });
+});

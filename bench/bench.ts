@@ -64,9 +64,9 @@ const explainRate = await measure('SDT explanation (pure TS, 1 example)', 1000, 
 tree.dispose();
 
 // (d, e) CNN teacher
-const cnn = createTeacher({ inputShape: [28, 28, 1], classes: 10, dropout: 0.25, seed: 1 });
+const cnn = createTeacher({ inputShape: [28, 28, 1], classes: 10, seed: 1 });
 const cnnTrain = await measure('CNN teacher training (batch 128)', 1024, () =>
-  train(teacherLearner(cnn), { x: data.train.x, targets, n: 1024, inputShape: [28, 28, 1], classes: 10 }, undefined, quietTrain), 3);
+  train(teacherLearner(cnn, 0.25), { x: data.train.x, targets, n: 1024, inputShape: [28, 28, 1], classes: 10 }, undefined, quietTrain), 3);
 const cnnInfer = await measure('CNN teacher inference', 2048, () => teacherLogits(cnn, { ...data.train, n: 2048 }));
 
 const result: Record<string, unknown> = {

@@ -61,9 +61,9 @@ export async function trainTeacher(
   const K = dataset.classNames.length;
   ensureFolder(folder);
   const { train: trainSplit, validation } = validationSplit(dataset.train, featureCount(dataset), options.validation, options.seed);
-  const model = createTeacher({ inputShape: dataset.inputShape, classes: K, dropout: options.dropout, seed: options.seed });
+  const model = createTeacher({ inputShape: dataset.inputShape, classes: K, seed: options.seed });
   const result = await train(
-    teacherLearner(model),
+    teacherLearner(model, options.dropout, options.seed),
     { x: trainSplit.x, targets: oneHot(trainSplit.y, K), n: trainSplit.n, inputShape: dataset.inputShape, classes: K },
     validation,
     { ...options, learningRate: options.lr, checkpoint: resume && { folder, config, ...resume } },

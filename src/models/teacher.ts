@@ -11,22 +11,21 @@ import { accuracy } from '../eval/metrics.js';
 export interface TeacherConfig {
   inputShape: number[]; // [28, 28, 1]
   classes: number;
-  dropout: number;
   seed: number;
 }
 
 export function createTeacher(config: TeacherConfig): tfl.LayersModel {
   const init = (offset: number) => tfl.initializers.glorotUniform({ seed: config.seed * 16 + offset });
-  const layers: tfl.layers.Layer[] = [
-    tfl.layers.conv2d({ inputShape: config.inputShape, filters: 32, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
-    tfl.layers.maxPooling2d({ poolSize: 2 }),
-    tfl.layers.conv2d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(2) }),
-    tfl.layers.maxPooling2d({ poolSize: 2 }),
-    tfl.layers.flatten(),
-  ];
-  if (config.dropout > 0) layers.push(tfl.layers.dropout({ rate: config.dropout, seed: config.seed }));
-  layers.push(tfl.layers.dense({ units: config.classes, kernelInitializer: init(3) })); // logits z
-  return tfl.sequential({ layers });
+  return tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: config.inputShape, filters: 32, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.conv2d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(2) }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: config.classes, kernelInitializer: init(3) }), // logits z
+    ],
+  });
 }
 
 const CHUNK = 500;
@@ -58,11 +57,23 @@ export function argMaxRows(values: Float32Array, classes: number): Int32Array {
   return out;
 }
 
-export function teacherLearner(model: tfl.LayersModel): Learner {
+/**
+ * Training applies dropout before the dense layer here rather than as a layer: a seeded
+ * tfjs Dropout layer draws the same mask at every call, so the mask's seed is derived from
+ * the training step instead (deterministic, and the same after a resume).
+ */
+export function teacherLearner(model: tfl.LayersModel, dropout = 0, seed = 1): Learner {
   const K = model.outputs[0].shape[1] as number;
+  let maskSeed = seed;
+  const logits = (x: tf.Tensor) =>
+    model.layers.reduce((h, layer, i) => {
+      const input = dropout > 0 && i === model.layers.length - 1 ? tf.dropout(h, dropout, undefined, maskSeed) : h;
+      return layer.apply(input) as tf.Tensor;
+    }, x);
   return {
     trainable: model.trainableWeights.map((w) => w.read() as tf.Variable),
-    loss: (x, targets) => tf.losses.softmaxCrossEntropy(targets, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+    loss: (x, targets) => tf.losses.softmaxCrossEntropy(targets, logits(x)) as tf.Scalar,
+    beforeBatch: (progress) => (maskSeed = seed * 7919 + Math.round(progress * 2 ** 30)),
     accuracy: (split) => accuracy(argMaxRows(teacherLogits(model, split), K), split.y),
     snapshot: () => model.getWeights().map((w) => (w.dataSync() as Float32Array).slice()),
     restore: (arrays) => {

@@ -1,4 +1,5 @@
 /** What a run folder records about how it was made, so a command can make it again. */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, platform, release } from 'node:os';
@@ -29,6 +30,18 @@ function ownPackage(): { version: string } {
 }
 
 export const SDT_VERSION = ownPackage().version;
+
+/** The git commit of sdt's own checkout, "+dirty" when it has uncommitted changes; null outside git. */
+function ownCommit(): string | null {
+  try {
+    const cwd = new URL('.', import.meta.url).pathname;
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return commit + (dirty ? '+dirty' : '');
+  } catch {
+    return null;
+  }
+}
 
 export interface Manifest {
   format: 'sdt-run/1';
@@ -61,6 +74,7 @@ export function createManifest(
     backend,
     versions: {
       sdt: SDT_VERSION,
+      sdtCommit: ownCommit(),
       node: process.versions.node,
       '@tensorflow/tfjs-core': packageVersion('@tensorflow/tfjs-core'),
       '@tensorflow/tfjs-backend-wasm': packageVersion('@tensorflow/tfjs-backend-wasm'),

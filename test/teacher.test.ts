@@ -1,0 +1,37 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { loadDataset } from '../src/data/datasets.js';
+import { TEACHER_DEFAULTS, trainTeacher } from '../src/distill/trainTeacher.js';
+import { teacherLogits } from '../src/models/teacher.js';
+import { loadTeacher } from '../src/models/teacherFile.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'sdt-teacher-'));
+
+describe('the CNN teacher', () => {
+  let backend: Awaited<ReturnType<typeof initBackend>>;
+  beforeAll(async () => {
+    backend = await initBackend('wasm');
+  });
+  const dataset = loadDataset('mnist', { limit: 600 });
+  const options = { ...TEACHER_DEFAULTS, epochs: 2 };
+
+  it('trains on wasm, is seeded, and saves a model that loads with the same outputs', async () => {
+    const a = await trainTeacher(dataset, options, join(scratch, 'a'), backend, { seed: 1 });
+    const b = await trainTeacher(dataset, options, join(scratch, 'b'), backend, { seed: 1 });
+    expect(b.testAccuracy).toBe(a.testAccuracy);
+    const loaded = await loadTeacher(join(scratch, 'a'));
+    const again = teacherLogits(loaded, dataset.test);
+    let worst = 0;
+    again.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - a.testLogits[i]))));
+    expect(worst).toBeLessThan(1e-5);
+    expect(a.testAccuracy).toBeGreaterThan(0.3);
+  });
+
+  it('refuses a teacher folder whose weights do not fit its model', async () => {
+    writeFileSync(join(scratch, 'a', 'weights.bin'), Buffer.alloc(12));
+    await expect(loadTeacher(join(scratch, 'a'))).rejects.toThrow(/weights.bin holds 12 bytes; the model needs \d+/);
+  });
+});

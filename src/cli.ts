@@ -6,6 +6,7 @@ import { cartCommand } from './commands/cart.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { distillCommand } from './commands/distill.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { explainCommand } from './commands/explain.js';
 import { notBuiltCommand } from './commands/notBuilt.js';
 import { teacherCommand } from './commands/teacher.js';
 import { SdtError, reportError } from './errors.js';
@@ -23,7 +24,7 @@ export function createProgram(): Command {
     .addCommand(cartCommand())
     .addCommand(distillCommand())
     .addCommand(evaluateCommand())
-    .addCommand(notBuiltCommand('explain', 'render a tree and the path of one example as SVG', 5))
+    .addCommand(explainCommand())
     .addCommand(notBuiltCommand('report', 'comparison report (HTML and Markdown) of run folders', 6))
     .addCommand(notBuiltCommand('study', 'grid of seeds, depths and temperatures with mean ± std', 6));
   // Commander's own messages (unknown option, missing argument) go through the same one-line path.

@@ -142,6 +142,7 @@ describe('sdt-tree/1 files and the pure predictor', () => {
       ['truncated.json', JSON.stringify(good).slice(0, 40), /not valid JSON/],
       ['truncated.json.gz', gzipSync(JSON.stringify(good)).subarray(0, 30), /not valid gzip/],
       ['empty.json', '', /empty/],
+      ['edited.json', JSON.stringify({ ...good, beta: 2 }), /does not match its checksum/],
     ];
     it.each(cases)('%s', (name, content, problem) => {
       const path = join(folder, name);

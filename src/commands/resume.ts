@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SdtError } from '../errors.js';
-import { canonicalJson } from '../distill/train.js';
+import { canonicalJson } from '../runs/checksum.js';
 
 export function resumedOptions(command: Command, parsed: Record<string, unknown>, folder: string): Record<string, unknown> {
   const path = join(folder, 'checkpoint.json');

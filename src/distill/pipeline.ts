@@ -14,10 +14,11 @@ import { loadTeacher, teacherChecksum } from '../models/teacherFile.js';
 import { createTreePredictor } from '../models/treePredictor.js';
 import { readTreeFile } from '../models/treeFile.js';
 import { writeJsonAtomic, writeFileAtomic } from '../runs/files.js';
-import { createManifest, type RunConfig } from '../runs/manifest.js';
+import { createManifest, readManifest, type RunConfig } from '../runs/manifest.js';
 import { TREE_MODEL_NAME, writeTreeRun } from '../runs/treeRun.js';
 import { cachedTeacherLogits, mixTargets, softTargets } from './softTargets.js';
-import { canonicalJson, type TrainCallbacks } from './train.js';
+import { canonicalJson } from '../runs/checksum.js';
+import type { TrainCallbacks } from './train.js';
 import { trainCartRun, type CartRunOptions } from './trainCart.js';
 import { trainTeacher, type TeacherOptions } from './trainTeacher.js';
 import { oneHot, trainTree, type TreeTrainingOptions } from './trainTree.js';
@@ -51,9 +52,8 @@ export interface DistillHooks {
 
 /** A finished run (it has a manifest) made with this configuration. */
 const sameConfig = (folder: string, config: Record<string, unknown>) => {
-  const path = join(folder, 'manifest.json');
-  if (!existsSync(path)) return false;
-  return canonicalJson(JSON.parse(readFileSync(path, 'utf8')).config) === canonicalJson(config);
+  if (!existsSync(join(folder, 'manifest.json'))) return false;
+  return canonicalJson(readManifest(folder).config) === canonicalJson(config);
 };
 const readMetrics = (folder: string) => JSON.parse(readFileSync(join(folder, 'metrics.json'), 'utf8'));
 

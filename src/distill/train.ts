@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
 import { permutation, randomSource } from '../random.js';
+import { canonicalJson } from '../runs/checksum.js';
 import { checkpointExists, readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { createOptimizer, learningRateAt, type OptimizerName, type Schedule } from './optimizer.js';
 
@@ -78,17 +79,6 @@ export function batchTensors(data: TrainData, rows: Int32Array): { x: tf.Tensor;
     t.set(data.targets.subarray(r * data.classes, (r + 1) * data.classes), i * data.classes);
   });
   return { x: tf.tensor(x, [rows.length, ...data.inputShape]), targets: tf.tensor2d(t, [rows.length, data.classes]) };
-}
-
-/**
- * JSON with object keys sorted and null values left out, so that two configurations compare
- * by content (null stands for an option not given, such as one added in a later version).
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).sort(([a], [b]) => a.localeCompare(b)))
-      : v);
 }
 
 /** Notes SIGINT/SIGTERM while training, so the loop can stop after the current batch. */

@@ -5,6 +5,7 @@
  */
 import type { Preprocessing } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
+import { verifyChecksum, withChecksum } from '../runs/checksum.js';
 import type { CartModel } from './cart.js';
 
 export const CART_FORMAT = 'sdt-cart/1';
@@ -22,6 +23,8 @@ export interface CartFileMeta {
 
 export interface CartFileJson extends CartFileMeta {
   format: typeof CART_FORMAT;
+  /** sha256 of the content (src/runs/checksum.ts); written by sdt, verified when present. */
+  checksum?: string;
   features: number;
   nodes: { feature: number[]; threshold: number[]; left: number[]; right: number[]; counts: number[] };
 }
@@ -33,7 +36,7 @@ export interface CartFile extends CartFileMeta {
 export function cartToJson(model: CartModel, meta: CartFileMeta): CartFileJson {
   if (meta.classNames.length !== model.numClasses) throw new Error(`cartToJson: ${meta.classNames.length} class names for ${model.numClasses} classes`);
   if (product(meta.inputShape) !== model.features) throw new Error(`cartToJson: input shape [${meta.inputShape}] does not hold ${model.features} features`);
-  return {
+  return withChecksum({
     format: CART_FORMAT,
     features: model.features,
     inputShape: [...meta.inputShape],
@@ -48,7 +51,7 @@ export function cartToJson(model: CartModel, meta: CartFileMeta): CartFileJson {
       counts: Array.from(model.counts),
     },
     training: meta.training,
-  };
+  });
 }
 
 /** Reads a parsed `sdt-cart/1` object; `path` only names the file in error messages. */
@@ -122,6 +125,8 @@ export function cartFromJson(object: unknown, path: string): CartFile {
   }
   const orphan = parents.findIndex((p, i) => i > 0 && p === 0);
   if (orphan >= 0) return fail(`has node ${orphan}, which the root cannot reach`);
+  // Well-formed but changed since sdt wrote it: caught last, after the clearer problems above.
+  verifyChecksum(object, `model file ${path}`);
 
   const model: CartModel = {
     features,

@@ -9,6 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Preprocessing } from '../data/dataset.js';
 import { describeFsError } from '../data/idx.js';
 import { SdtError } from '../errors.js';
+import { verifyChecksum, withChecksum } from '../runs/checksum.js';
 import { innerCount, leafCount } from './treeLayout.js';
 
 export const TREE_FORMAT = 'sdt-tree/1';
@@ -24,6 +25,8 @@ export interface TreeFile {
   leaves: { logits: number[][] };
   preprocessing: Preprocessing;
   training: Record<string, unknown>;
+  /** sha256 of the content (src/runs/checksum.ts); written by sdt, verified when present. */
+  checksum?: string;
 }
 
 /** Reads a model file whatever its compression: gzip is recognised by its magic bytes. */
@@ -82,6 +85,8 @@ export function parseTreeFile(value: unknown, path: string): TreeFile {
   const pre = file.preprocessing;
   const okPart = (p: unknown) => (typeof p === 'number' && Number.isFinite(p)) || isFiniteArray(p, features);
   if (!pre || !okPart(pre.scale) || !okPart(pre.offset)) return fail('has no valid preprocessing {scale, offset}');
+  // Well-formed but changed since sdt wrote it: caught last, after the clearer problems above.
+  verifyChecksum(value as Record<string, unknown>, `model file ${path}`);
   return file as TreeFile;
 }
 
@@ -94,7 +99,7 @@ export function treeFileFrom(
   const I = innerCount(depth);
   const F = meta.inputShape.reduce((a, b) => a * b, 1);
   const K = meta.classNames.length;
-  return {
+  return withChecksum({
     format: TREE_FORMAT,
     depth,
     inputShape: meta.inputShape,
@@ -108,7 +113,7 @@ export function treeFileFrom(
     leaves: { logits: Array.from({ length: leafCount(depth) }, (_, l) => Array.from(parameters.leafLogits.subarray(l * K, (l + 1) * K))) },
     preprocessing: meta.preprocessing,
     training: meta.training,
-  };
+  });
 }
 
 /** The inverse of treeFileFrom: the arrays a SoftTree's `write` takes. */

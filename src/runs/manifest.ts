@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, platform, release } from 'node:os';
 import type { BackendChoice } from '../backend.js';
+import { join } from 'node:path';
 import type { DataFile } from '../data/dataset.js';
+import { SdtError } from '../errors.js';
+import { verifyChecksum, withChecksum } from './checksum.js';
 
 const require = createRequire(import.meta.url);
 
@@ -54,6 +57,7 @@ export interface Manifest {
   machine: { cpu: string; cores: number; platform: string };
   data: DataFile[];
   createdAt: string;
+  checksum: string;
 }
 
 /** A run's configuration: whatever the command took, and always its seed. */
@@ -65,8 +69,8 @@ export function createManifest(
   backend: BackendChoice,
   data: DataFile[],
 ): Manifest {
-  return {
-    format: 'sdt-run/1',
+  return withChecksum({
+    format: 'sdt-run/1' as const,
     command,
     argv: process.argv.slice(2),
     config,
@@ -83,5 +87,19 @@ export function createManifest(
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: `${platform()} ${release()}` },
     data,
     createdAt: new Date().toISOString(),
-  };
+  });
+}
+
+/** A run folder's manifest, checked against its checksum. */
+export function readManifest(folder: string): Manifest {
+  const path = join(folder, 'manifest.json');
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new SdtError(`${path} cannot be read as JSON (missing, truncated or corrupt).`);
+  }
+  if (manifest?.format !== 'sdt-run/1') throw new SdtError(`${path} is not an sdt run manifest.`);
+  verifyChecksum(manifest as unknown as Record<string, unknown>, path);
+  return manifest;
 }

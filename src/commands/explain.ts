@@ -1,0 +1,160 @@
+/** `sdt explain`: the tree as SVG (PNG, interactive HTML), and why it decided one example. */
+import { mkdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { Command, Option } from 'commander';
+import { featureCount } from '../data/dataset.js';
+import { SdtError } from '../errors.js';
+import { readTreeFile, type TreeFile } from '../models/treeFile.js';
+import { createTreePredictor } from '../models/treePredictor.js';
+import { innerCount, leafCount } from '../models/treeLayout.js';
+import { writeFileAtomic } from '../runs/files.js';
+import {
+  activeInputs, defaultLevels, describePath, describeTree, explain, type Explanation, imageShape,
+  maxPathFlow, type NodeView, readInputFile, renderPage, renderPathSvg, renderTreeSvg, svgToPng,
+} from '../../viz/index.js';
+import { openDataset, say } from './context.js';
+import { common, integerOption } from './options.js';
+
+interface ExplainOptions {
+  model: string;
+  out: string;
+  dataset?: string;
+  dataDir?: string;
+  limit?: number;
+  seed?: number;
+  levels?: number;
+  root?: number;
+  index?: number;
+  input?: string;
+  pathOnly?: boolean;
+  png?: boolean;
+  html?: boolean;
+  examples: number;
+  topFeatures: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+function checkOptions(o: ExplainOptions): void {
+  if (!/\.svg$/i.test(o.out)) throw new SdtError(`--out ${o.out} must name an .svg file (the PNG and HTML go beside it).`);
+  if (o.index !== undefined && o.input !== undefined) throw new SdtError('--index and --input both name an example to explain; give one.');
+  if (o.pathOnly && o.index === undefined && o.input === undefined) throw new SdtError('--path-only needs an example to explain: add --index N or --input FILE.');
+}
+
+function checkRoot(file: TreeFile, model: string, root: number | undefined): void {
+  const last = innerCount(file.depth) + leafCount(file.depth) - 1;
+  if (root !== undefined && root > last) throw new SdtError(`--root ${root} is not a node of ${model}, a depth-${file.depth} tree with nodes 0–${last}.`);
+}
+
+const trainedWith = (file: TreeFile) => {
+  const training = file.training as { dataset?: unknown; options?: { seed?: unknown } };
+  return {
+    dataset: typeof training?.dataset === 'string' ? training.dataset : 'mnist',
+    seed: typeof training?.options?.seed === 'number' ? training.options.seed : 1,
+  };
+};
+
+export async function runExplain(o: ExplainOptions): Promise<void> {
+  checkOptions(o);
+  const file = readTreeFile(o.model);
+  checkRoot(file, o.model, o.root);
+  const trained = trainedWith(file);
+  const dataset = openDataset({ dataset: o.dataset ?? trained.dataset, dataDir: o.dataDir, limit: o.limit, seed: o.seed ?? trained.seed, quiet: o.quiet || o.json });
+  if (featureCount(dataset) !== featureCount(file) || dataset.classNames.length !== file.classNames.length) {
+    throw new SdtError(`model ${o.model} expects inputs [${file.inputShape}] and ${file.classNames.length} classes, but ${dataset.name} has [${dataset.inputShape}] and ${dataset.classNames.length}.`, 'Pass the --dataset it was trained on.');
+  }
+  const predictor = createTreePredictor(file);
+  const F = predictor.features;
+
+  let explanation: Explanation | undefined;
+  if (o.index !== undefined) {
+    if (o.index >= dataset.test.n) throw new SdtError(`--index ${o.index} is outside the ${dataset.name} test set (examples 0–${dataset.test.n - 1}).`);
+    const x = dataset.test.x.slice(o.index * F, (o.index + 1) * F);
+    explanation = explain(file, predictor, x, `test example ${o.index}`, dataset.test.y[o.index]);
+  } else if (o.input !== undefined) {
+    const input = readInputFile(o.input, F, imageShape(file.inputShape));
+    if (input.note) say({ quiet: o.quiet || o.json }, `note: ${input.note}`);
+    explanation = explain(file, predictor, predictor.preprocess(input.raw), basename(o.input));
+  }
+
+  const flow = maxPathFlow(file, predictor, dataset.test);
+  const inputMask = imageShape(file.inputShape) ? activeInputs(dataset.test, F) : undefined;
+  const meta = { model: basename(o.model), dataset: dataset.name };
+  const levels = o.levels ?? defaultLevels(file.depth, o.root ?? 0);
+  const view = describeTree(file, { root: o.root ?? 0, levels, flow, explanation, topFeatures: o.topFeatures, inputMask });
+  const path = explanation ? describePath(file, explanation, { topFeatures: Math.min(o.topFeatures, 5), inputMask }) : undefined;
+  const svg = o.pathOnly && path ? renderPathSvg(path, meta, file.depth) : renderTreeSvg(view, meta, path);
+
+  // Everything is rendered before anything is written: a failure leaves no partial output.
+  const outputs: [string, string | Uint8Array][] = [[o.out, svg]];
+  const beside = (ext: string) => o.out.replace(/\.svg$/i, ext);
+  if (o.png) outputs.push([beside('.png'), svgToPng(svg)]);
+  if (o.html) {
+    const count = Math.min(o.examples, dataset.test.n);
+    const examples = { x: dataset.test.x.subarray(0, count * F), y: dataset.test.y.subarray(0, count), n: count };
+    outputs.push([beside('.html'), renderPage(file, describeTree(file, { root: o.root ?? 0, levels, flow, topFeatures: o.topFeatures, inputMask }), examples, meta, { inputMask, initial: o.index })]);
+  }
+  try {
+    mkdirSync(dirname(o.out), { recursive: true });
+  } catch (error) {
+    throw new SdtError(`cannot create the folder of ${o.out}: ${(error as Error).message.replace(/^[A-Z]+: /, '')}.`);
+  }
+  for (const [path, data] of outputs) writeFileAtomic(path, data);
+
+  const countNodes = (node: NodeView): number => 1 + node.children.reduce((a, c) => a + countNodes(c), 0);
+  const drawn = o.pathOnly && path ? 0 : countNodes(view.root);
+  if (o.json) {
+    process.stdout.write(JSON.stringify({
+      svg: o.out,
+      ...(o.png ? { png: beside('.png') } : {}),
+      ...(o.html ? { html: beside('.html') } : {}),
+      treeNodesDrawn: drawn,
+      ...(explanation ? {
+        explanation: {
+          source: explanation.source,
+          leaf: explanation.prediction.leaf,
+          path: explanation.path,
+          answer: file.classNames[explanation.prediction.maxPathClass],
+          ...(explanation.label === undefined ? {} : { label: file.classNames[explanation.label] }),
+          pathProbability: explanation.pathProbability,
+        },
+      } : {}),
+    }) + '\n');
+    return;
+  }
+  if (explanation) {
+    const truth = explanation.label === undefined ? '' : ` (true class ${file.classNames[explanation.label]})`;
+    process.stdout.write(`${explanation.source}: max path ${explanation.path.join(' → ')} (leaf ${explanation.prediction.leaf}), answer ${file.classNames[explanation.prediction.maxPathClass]}${truth}\n`);
+  }
+  process.stdout.write(outputs.map(([path]) => `wrote ${path}\n`).join(''));
+}
+
+export function explainCommand(): Command {
+  return new Command('explain')
+    .description('render a soft decision tree as SVG (filters as heatmaps, leaves as class bars), and the max path of one example')
+    .requiredOption('--model <path>', 'an sdt-tree/1 file (.json or .json.gz)')
+    .requiredOption('--out <file.svg>', 'the SVG to write (--png and --html write beside it)')
+    .addOption(common.dataset().default(undefined, 'the dataset the model was trained on'))
+    .addOption(common.dataDir())
+    .addOption(integerOption('--limit <n>', 'use only the first n test examples (edge widths, --index, the HTML strip)', 1, 10_000_000))
+    .addOption(integerOption('--seed <n>', 'seed of a CSV dataset\'s train/test split (default: the one the model was trained with)', 0, 2 ** 31 - 1))
+    .addOption(integerOption('--levels <n>', 'levels of nodes to draw (default: all up to depth 4, else 4)', 1, 17))
+    .addOption(integerOption('--root <node>', 'draw the subtree under this node (node numbers as in the model file)', 0, 2 ** 17))
+    .addOption(integerOption('--index <n>', 'explain this test example: highlight its max path, show every node on it', 0, 10_000_000))
+    .addOption(new Option('--input <file>', 'explain this input: a PNG of the model\'s input size, or a CSV row of raw feature values'))
+    .addOption(new Option('--path-only', 'draw only the explanation (the max path, node by node), not the tree'))
+    .addOption(new Option('--png', 'also write a PNG beside the SVG'))
+    .addOption(new Option('--html', 'also write an interactive page beside the SVG: the tree and test examples to click'))
+    .addOption(integerOption('--examples <n>', 'test examples in the HTML page\'s strip', 1, 500, 24))
+    .addOption(integerOption('--top-features <n>', 'tabular data: features shown per node', 1, 50, 6))
+    .addOption(common.json())
+    .addOption(common.quiet())
+    .addHelpText('after', [
+      '', 'Example:',
+      '  sdt explain --model results/mnist/baseline-d8/tree.json.gz --out tree.svg --png',
+      '  sdt explain --model tree.json.gz --out why-3.svg --index 3 --png',
+      '  sdt explain --model tree.json.gz --out digit.svg --input my-digit.png --path-only',
+      '  sdt explain --model tree.json.gz --out tree.svg --root 5 --levels 3 --html',
+    ].join('\n'))
+    .action(async (parsed: ExplainOptions) => runExplain(parsed));
+}

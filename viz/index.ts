@@ -1,0 +1,15 @@
+/**
+ * Seeing the tree think. Three layers, kept apart: the model (src/models), a render-ready
+ * description of it (describe*, explanation, flow), and the drawing (render, page, toPng).
+ */
+export { defaultLevels, describeTree, type DescribeOptions, type NodeView, type TreeView } from './describe.js';
+export { describePath, type PathView, type StepView } from './describePath.js';
+export { explain, type Explanation, type PathStep } from './explanation.js';
+export { activeInputs, maxPathFlow, type Flow } from './flow.js';
+export { readInputFile, type InputValues } from './inputFile.js';
+export { renderPage } from './page.js';
+export { decodePng, encodePng } from './png.js';
+export { imageShape, type ImageShape } from './raster.js';
+export { renderPathSvg, renderTreeSvg, type DrawingMeta } from './render.js';
+export { theme } from './theme.js';
+export { svgToPng } from './toPng.js';

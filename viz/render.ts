@@ -1,0 +1,77 @@
+/**
+ * Whole drawings as SVG text: a tree (optionally with one example's explanation strip
+ * under it) or the explanation strip alone. Titles and keys say what is shown.
+ */
+import type { TreeView } from './describe.js';
+import type { PathView } from './describePath.js';
+import { drawLegend } from './legend.js';
+import { drawPath } from './pathSvg.js';
+import { createSvg } from './svgDocument.js';
+import { drawTree } from './treeSvg.js';
+
+export interface DrawingMeta {
+  /** Shown in the title: the model file's name and the dataset's. */
+  model: string;
+  dataset: string;
+}
+
+const MARGIN = 16;
+const PRODUCT_NOTE = 'x ⊙ w: the input times the filter, input by input — its sum plus b is z, and βz the logit';
+const SECTION_GAP = 28;
+
+function treeNotes(view: TreeView): string[] {
+  const notes: string[] = [];
+  if (view.flowExamples !== undefined) notes.push(`edge width and %: share of the ${view.flowExamples} test examples whose max path takes the edge`);
+  if (view.masked) notes.push('white in a filter: pixels blank in over 99 % of the test images, where a weight cannot sway a decision');
+  if (view.flowExamples !== undefined) notes.push(`under each ${view.image ? 'filter' : 'node'}: the true classes that make up ≥ 15 % of the test examples reaching the node`);
+  return notes;
+}
+
+function explanationNote(path: PathView): string {
+  const truth = path.label === undefined ? '' : `, true class ${path.classNames[path.label]}`;
+  return `orange: the max path of ${path.source}${truth} → leaf ${path.leaf.leaf}, answer ${path.classNames[path.answer]}`;
+}
+
+function treeSubtitle(view: TreeView, meta: DrawingMeta): string {
+  const all = view.depth + 1;
+  const under = view.root.id === 0 ? '' : `subtree under node ${view.root.id}, `;
+  const shown = view.levels === all ? `all ${all} levels` : `${view.levels} levels${under ? '' : ` of ${all}`}`;
+  return `${meta.model} · ${meta.dataset} · ${under}${shown}`;
+}
+
+/** The tree, and when `path` is given, the example's explanation strip below it. */
+export function renderTreeSvg(view: TreeView, meta: DrawingMeta, path?: PathView): string {
+  const canvas = createSvg();
+  const legend = canvas.svg.append('g').attr('transform', `translate(${MARGIN},${MARGIN})`);
+  const notes = treeNotes(view);
+  if (path) notes.push(explanationNote(path), PRODUCT_NOTE);
+  const legendHeight = drawLegend(legend, view, { title: `Soft decision tree, depth ${view.depth}`, subtitle: treeSubtitle(view, meta), notes });
+  const top = MARGIN + legendHeight + SECTION_GAP;
+  const treeSize = drawTree(canvas.svg.append('g').attr('class', 'tree').attr('transform', `translate(${MARGIN},${top})`), view);
+  let width = Math.max(treeSize.width, 560);
+  let height = top + treeSize.height;
+  if (path) {
+    const stripTop = height + SECTION_GAP + 12;
+    const heading = canvas.svg.append('text').attr('x', MARGIN).attr('y', stripTop - 10).attr('font-weight', 'bold').text(`Why: the max path of ${path.source}, node by node`);
+    heading.attr('class', 'explanation-title');
+    const strip = drawPath(canvas.svg.append('g').attr('transform', `translate(${MARGIN},${stripTop})`), path);
+    width = Math.max(width, strip.width);
+    height = stripTop + strip.height;
+  }
+  return canvas.finish(width + 2 * MARGIN, height + MARGIN);
+}
+
+/** The compact view: only the explanation strip, with its key. */
+export function renderPathSvg(path: PathView, meta: DrawingMeta, depth: number): string {
+  const canvas = createSvg();
+  const legend = canvas.svg.append('g').attr('transform', `translate(${MARGIN},${MARGIN})`);
+  const truth = path.label === undefined ? '' : ` (true class ${path.classNames[path.label]})`;
+  const legendHeight = drawLegend(legend, path, {
+    title: `Why ${path.source}${truth} → ${path.classNames[path.answer]}`,
+    subtitle: `${meta.model} · ${meta.dataset} · soft decision tree of depth ${depth}: the max path, node by node`,
+    notes: [PRODUCT_NOTE],
+  });
+  const top = MARGIN + legendHeight + SECTION_GAP;
+  const strip = drawPath(canvas.svg.append('g').attr('transform', `translate(${MARGIN},${top})`), path);
+  return canvas.finish(Math.max(strip.width, 560) + 2 * MARGIN, top + strip.height + MARGIN);
+}

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { featureCount } from '../data/dataset.js';
 import { oneHot, trainTree } from '../distill/trainTree.js';
 import { SdtError } from '../errors.js';
-import { ensureFolder } from '../runs/files.js';
+import { checkOutFolder } from '../runs/files.js';
 import { createManifest } from '../runs/manifest.js';
 import { TREE_MODEL_NAME, writeTreeRun } from '../runs/treeRun.js';
 import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
@@ -33,7 +33,7 @@ export function baselineCommand(): Command {
 async function runBaseline(parsed: Record<string, unknown>): Promise<void> {
   const options = treeOptionsFrom(parsed);
   const quiet = Boolean(parsed.quiet);
-  const out = ensureFolder((parsed.out as string | undefined) ?? defaultRunFolder('baseline', parsed.dataset as string));
+  const out = checkOutFolder((parsed.out as string | undefined) ?? defaultRunFolder('baseline', parsed.dataset as string));
   const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
   const dataset = openDataset({ ...(parsed as { dataset: string }), seed: options.seed, quiet });
   const trainingRows = Math.floor(dataset.train.n * (1 - options.validation));

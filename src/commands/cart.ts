@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { CART_DEFAULTS, trainCartRun } from '../distill/trainCart.js';
 import { CART_MODEL_NAME } from '../models/cartFile.js';
-import { ensureFolder } from '../runs/files.js';
+import { checkOutFolder } from '../runs/files.js';
 import { defaultRunFolder, openDataset, startBackend } from './context.js';
 import { common, integerOption } from './options.js';
 
@@ -22,7 +22,7 @@ export function cartCommand(): Command {
     .addHelpText('after', '\nExample:\n  sdt cart --max-depth 8 --out runs/cart-d8\n  sdt cart --max-depth 0   # unlimited depth')
     .action(async (parsed: Record<string, unknown>) => {
       const quiet = Boolean(parsed.quiet);
-      const out = ensureFolder((parsed.out as string | undefined) ?? defaultRunFolder('cart', parsed.dataset as string));
+      const out = checkOutFolder((parsed.out as string | undefined) ?? defaultRunFolder('cart', parsed.dataset as string));
       // CART itself needs no TensorFlow.js; the backend is recorded like every run's.
       const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
       const dataset = openDataset({ ...(parsed as { dataset: string }), seed: parsed.seed as number, quiet });

@@ -1,9 +1,12 @@
 /** `sdt distill`: the main job (see src/distill/pipeline.ts). */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { CART_DEFAULTS } from '../distill/trainCart.js';
 import { comparisonTable, runDistill } from '../distill/pipeline.js';
 import { SdtError } from '../errors.js';
-import { ensureFolder } from '../runs/files.js';
+import { TEACHER_MODEL } from '../models/teacherFile.js';
+import { checkOutFolder } from '../runs/files.js';
 import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
 import { common, integerOption, numberOption } from './options.js';
 import { addTeacherOptions, teacherOptionsFrom } from './teacher.js';
@@ -42,7 +45,10 @@ export function distillCommand(): Command {
     const quiet = Boolean(parsed.quiet);
     const tree = treeOptionsFrom(parsed);
     const teacher = teacherOptionsFrom(parsed, 'teacher');
-    const out = ensureFolder((parsed.resume as string | undefined) ?? (parsed.out as string | undefined) ?? defaultRunFolder('distill', parsed.dataset as string));
+    const out = checkOutFolder((parsed.resume as string | undefined) ?? (parsed.out as string | undefined) ?? defaultRunFolder('distill', parsed.dataset as string));
+    if (parsed.teacher && !existsSync(join(parsed.teacher as string, TEACHER_MODEL))) {
+      throw new SdtError(`teacher folder ${parsed.teacher} has no ${TEACHER_MODEL}.`, 'Give a folder written by `sdt teacher` (or the teacher/ folder of a distill run).');
+    }
     const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
     const dataset = openDataset({ ...(parsed as { dataset: string }), seed: tree.seed, quiet });
     if (dataset.inputShape.length !== 3) throw new SdtError(`the CNN teacher needs image data; ${dataset.name} has inputs of shape [${dataset.inputShape}].`);

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { TEACHER_DEFAULTS, trainTeacher, type TeacherOptions } from '../distill/trainTeacher.js';
 import { SdtError } from '../errors.js';
-import { ensureFolder } from '../runs/files.js';
+import { checkOutFolder } from '../runs/files.js';
 import { defaultRunFolder, openDataset, startBackend } from './context.js';
 import { choiceOption, common, integerOption, numberOption } from './options.js';
 import { resumedOptions } from './resume.js';
@@ -55,7 +55,7 @@ export function teacherCommand(): Command {
     const parsed = given.resume ? resumedOptions(self, given, given.resume as string) : given;
     const options = teacherOptionsFrom(parsed);
     const quiet = Boolean(parsed.quiet);
-    const out = ensureFolder((parsed.out as string | undefined) ?? defaultRunFolder('teacher', parsed.dataset as string));
+    const out = checkOutFolder((parsed.out as string | undefined) ?? defaultRunFolder('teacher', parsed.dataset as string));
     const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
     const dataset = openDataset({ ...(parsed as { dataset: string }), seed: options.seed, quiet });
     if (dataset.inputShape.length !== 3) throw new SdtError(`the CNN teacher needs image data; ${dataset.name} has inputs of shape [${dataset.inputShape}].`);

@@ -81,8 +81,8 @@ export async function runDistill(
   const teacherFolder = options.teacherFolder ?? join(out, 'teacher');
   const teacher = await stage('teacher', async () => {
     if (options.teacherFolder || sameConfig(teacherFolder, teacherConfig)) {
-      hooks.say(`teacher: reusing ${teacherFolder}`);
       const model = await loadTeacher(teacherFolder);
+      hooks.say(`teacher: reusing ${teacherFolder}`);
       const metrics = readMetrics(teacherFolder);
       return { model, parameters: model.countParams(), seconds: metrics.trainingSeconds as number };
     }

@@ -2,8 +2,8 @@
  * Every file sdt writes appears whole or not at all: it is written under a temporary name
  * in the same folder and renamed into place.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { SdtError } from '../errors.js';
 
@@ -32,15 +32,37 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 
 /** Makes (or reuses) an output folder, refusing a path that is a file or not writable. */
 export function ensureFolder(path: string): string {
+  checkOutFolder(path);
   try {
-    if (statSync(path, { throwIfNoEntry: false })?.isFile()) throw new SdtError(`output folder ${path} is a file.`, 'Choose another --out.');
     mkdirSync(path, { recursive: true });
-    const probe = join(path, `.write-test.${process.pid}`);
-    writeFileAtomic(probe, '');
-    rmSync(probe, { force: true });
-    return path;
   } catch (error) {
-    if (error instanceof SdtError && error.message.startsWith('output folder')) throw error;
-    throw new SdtError(`output folder ${path} is not writable: ${(error as Error).message.replace(/^[A-Z]+: /, '')}`, 'Choose another --out.');
+    throw new SdtError(`output folder ${path} cannot be made: ${(error as Error).message.replace(/^[A-Z]+: /, '')}.`, 'Choose another --out.');
+  }
+  return path;
+}
+
+/**
+ * Checks, before any work and without writing anything, that `path` can become an output
+ * folder: it is a folder already, or its nearest existing ancestor is a writable folder.
+ */
+export function checkOutFolder(path: string): string {
+  const suggestion = 'Choose another --out.';
+  for (let at = resolve(path); ; at = dirname(at)) {
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(at, { throwIfNoEntry: false });
+    } catch {
+      stat = undefined; // ENOTDIR: an ancestor is a file, found further up
+    }
+    if (stat) {
+      if (!stat.isDirectory()) throw new SdtError(at === resolve(path) ? `output folder ${path} is a file.` : `output folder ${path} cannot be made: ${at} is a file.`, suggestion);
+      try {
+        accessSync(at, constants.W_OK);
+      } catch {
+        throw new SdtError(`output folder ${path} is not writable (${at} is read-only).`, suggestion);
+      }
+      return path;
+    }
+    if (dirname(at) === at) return path;
   }
 }

@@ -54,6 +54,30 @@ describe('wasm convolution gradients', () => {
     expect(relativeError(wasm.dx, reference.dx)).toBeLessThan(1e-4);
   });
 
+  it.each([
+    [[5, 7], [7, 3], false, false],
+    [[7, 5], [7, 3], true, false],
+    [[5, 7], [3, 7], false, true],
+    [[7, 5], [3, 7], true, true],
+    [[2, 7, 5], [2, 3, 7], true, true],
+    [[4, 6, 5], [1, 6, 3], true, false],
+  ])('BatchMatMul %o × %o (transposeA %s, transposeB %s) matches cpu', async (aShape, bShape, transposeA, transposeB) => {
+    const product = async (backend: string) => {
+      await tf.setBackend(backend);
+      const random = randomSource(11);
+      const make = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => random() * 2 - 1), shape);
+      const [a, b] = [make(aShape as number[]), make(bShape as number[])];
+      const out = tf.matMul(a, b, transposeA as boolean, transposeB as boolean);
+      const values = (await out.data()) as Float32Array;
+      tf.dispose([a, b, out]);
+      return values;
+    };
+    const reference = await product('cpu');
+    const before = (await tf.setBackend('wasm'), tf.memory().numTensors);
+    expect(relativeError(await product('wasm'), reference)).toBeLessThan(1e-5);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('a conv training step leaks no tensors and lowers the loss', async () => {
     await tf.setBackend('wasm');
     const model = tfl.sequential({

@@ -39,10 +39,7 @@ function spreadOut(backend: WasmBackend, dy: tf.TensorInfo, sh: number, sw: numb
   return backend.makeOutput([N, H, W, C], 'float32', undefined, spread);
 }
 
-export function conv2dBackpropInput(
-  args: KernelArgs,
-  fallback: ((args: KernelArgs) => tf.TensorInfo) | undefined,
-): tf.TensorInfo {
+export function conv2dBackpropInput(args: KernelArgs, builtin: (args: KernelArgs) => tf.TensorInfo): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs;
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
@@ -55,10 +52,7 @@ export function conv2dBackpropInput(
   const left = info.filterWidth - 1 - info.padInfo.left;
   const bottom = info.inHeight - ((info.outHeight - 1) * sh + 1) + info.padInfo.top;
   const right = info.inWidth - ((info.outWidth - 1) * sw + 1) + info.padInfo.left;
-  if (format !== 'channelsLast' || Math.min(top, left, bottom, right) < 0) {
-    if (!fallback) throw new Error('Conv2DBackpropInput: unsupported configuration on wasm');
-    return fallback(args);
-  }
+  if (format !== 'channelsLast' || Math.min(top, left, bottom, right) < 0) return builtin(args);
   const spread = sh === 1 && sw === 1 ? dy : spreadOut(backend, dy, sh, sw);
   const rotated = rotatedFilter(backend, filter);
   const dx = conv2d(backend, spread, rotated, [1, 1], [1, 1], [top, bottom, left, right]);

@@ -1,12 +1,14 @@
 /**
- * Convolution gradients for the wasm backend. It has no Conv2DBackpropFilter kernel at all
+ * Kernels sdt registers on the wasm backend. It has no Conv2DBackpropFilter kernel at all
  * (so no conv layer can train), and its Conv2DBackpropInput is a scalar C++ loop about ten
  * times slower than its XNNPACK forward convolution. Both gradients are correlations, so
  * both are computed here by that fast forward Conv2D on transposed or flipped operands.
+ * Its BatchMatMul is slow with a transposed operand, so that gets an explicit transpose.
  * Call after the wasm backend has initialised: the kernels reused here must be set up.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
+import { batchMatMul } from './batchMatMul.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
 import type { KernelArgs } from './wasmOps.js';
 
@@ -20,12 +22,17 @@ export function registerWasmConvGradients(): void {
     backendName: 'wasm',
     kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc,
   });
-  const builtin = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
-  if (builtin) tf.unregisterKernel(tf.Conv2DBackpropInput, 'wasm');
-  const fallback = builtin?.kernelFunc as unknown as ((args: KernelArgs) => tf.TensorInfo) | undefined;
-  tf.registerKernel({
-    kernelName: tf.Conv2DBackpropInput,
-    backendName: 'wasm',
-    kernelFunc: ((args: KernelArgs) => conv2dBackpropInput(args, fallback)) as unknown as tf.KernelFunc,
-  });
+  wrapBuiltin(tf.Conv2DBackpropInput, conv2dBackpropInput);
+  wrapBuiltin(tf.BatchMatMul, batchMatMul);
+}
+
+type Builtin = (args: KernelArgs) => tf.TensorInfo;
+
+/** Replaces the backend's kernel `name` by `wrapper`, which may call the original. */
+function wrapBuiltin(name: string, wrapper: (args: KernelArgs, builtin: Builtin) => tf.TensorInfo): void {
+  const config = tf.getKernel(name, 'wasm');
+  if (!config) throw new Error(`the wasm backend has no ${name} kernel`);
+  tf.unregisterKernel(name, 'wasm');
+  const builtin = config.kernelFunc as unknown as Builtin;
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => wrapper(args, builtin)) as unknown as tf.KernelFunc });
 }

@@ -89,7 +89,3 @@ export async function initBackend(requested?: string): Promise<BackendChoice> {
   }
   throw new SdtError('no TensorFlow.js backend could start (tried node, wasm, cpu).');
 }
-
-export function activeBackend(): BackendChoice | undefined {
-  return active;
-}

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** The `sdt` program: registers the commands, runs one, and turns every failure into one sentence. */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { baselineCommand } from './commands/baseline.js';
 import { cartCommand } from './commands/cart.js';
@@ -9,7 +11,7 @@ import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
 import { notBuiltCommand } from './commands/notBuilt.js';
 import { teacherCommand } from './commands/teacher.js';
-import { SdtError, reportError } from './errors.js';
+import { reportError } from './errors.js';
 import { SDT_VERSION } from './runs/manifest.js';
 
 export function createProgram(): Command {
@@ -46,11 +48,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Errors thrown by an option parser arrive wrapped by commander; unwrap to our sentence.
-process.on('unhandledRejection', (error) => {
-  process.exitCode = reportError(error instanceof SdtError ? error : error);
-});
-
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/sdt')) {
-  process.exitCode = await main(process.argv.slice(2));
+/** Run as a program (directly, or through the npm bin link), not imported by a test. */
+function isMain(): boolean {
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
 }
+
+if (isMain()) process.exitCode = await main(process.argv.slice(2));

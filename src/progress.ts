@@ -4,7 +4,6 @@
  */
 export interface Progress {
   update(done: number, note?: string): void;
-  finish(note?: string): void;
 }
 
 const BAR = 28;
@@ -46,10 +45,6 @@ export function createProgress(
         stream.write(line(done, note) + '\n');
       }
       lastLine = now;
-    },
-    finish(note) {
-      if (quiet) return;
-      stream.write(`${tty ? '\r\x1b[2K' : ''}${line(total, note)}\n`);
     },
   };
 }

@@ -27,6 +27,9 @@ describe('softTargets and mixTargets', () => {
     const hard = oneHot(new Int32Array([0, 2]), 3);
     const soft = softTargets(logits, 3, 2);
     expect(mixTargets(soft, hard, 1, 2)).toEqual(hard);
+    // At T = 1 the T² factor is 1: α = ½ is the plain average; at T = 2 soft weighs 4× more.
+    mixTargets(soft, hard, 0.5, 1).forEach((v, i) => expect(v).toBeCloseTo((hard[i] + soft[i]) / 2, 6));
+    mixTargets(soft, hard, 0.5, 2).forEach((v, i) => expect(v).toBeCloseTo((hard[i] + 4 * soft[i]) / 5, 6));
     expect(Array.from(mixTargets(soft, hard, 0, 2))).toEqual(Array.from(soft).map((v) => Math.fround(v)));
   });
 });

@@ -12,7 +12,7 @@ export interface DataOptions {
   quiet?: boolean;
 }
 
-export function say(options: { quiet?: boolean; json?: boolean }, line: string): void {
+export function say(options: { quiet?: boolean }, line: string): void {
   if (!options.quiet) process.stderr.write(line + '\n');
 }
 

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { TREE_DEFAULTS, type TreeTrainingOptions } from '../distill/trainTree.js';
+import { SdtError } from '../errors.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
 
 export function addTreeOptions(command: Command): Command {
@@ -25,6 +26,9 @@ export function addTreeOptions(command: Command): Command {
 }
 
 export function treeOptionsFrom(parsed: Record<string, unknown>): TreeTrainingOptions {
+  if (parsed.learnBeta && parsed.betaEnd !== undefined) {
+    throw new SdtError('--learn-beta and --beta-end exclude each other: β is either learned or annealed.');
+  }
   return {
     depth: parsed.depth as number,
     epochs: parsed.epochs as number,

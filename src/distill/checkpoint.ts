@@ -1,14 +1,13 @@
 /**
  * A training checkpoint: everything the loop needs to continue exactly where it stopped —
  * weights, optimiser moments, the best weights so far, the generator state, the epoch and
- * batch, the history. checkpoint.bin holds the arrays, checkpoint.json the rest and the
- * bin's sha256; the json is written last, so a checkpoint is complete or absent.
+ * batch, the history. One file, written atomically: a 4-byte header length, the header as
+ * JSON, then the arrays as float32, so a checkpoint is complete or absent.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SdtError } from '../errors.js';
-import { ensureFolder, writeFileAtomic, writeJsonAtomic } from '../runs/files.js';
+import { ensureFolder, writeFileAtomic } from '../runs/files.js';
 import type { EpochRecord } from './train.js';
 
 export interface CheckpointState {
@@ -21,67 +20,71 @@ export interface CheckpointState {
   /** The generator's state before this epoch's shuffle. */
   randomState: number;
   history: EpochRecord[];
-  best: { accuracy: number; epoch: number };
+  best: { score: number; epoch: number };
   optimizerStep: number;
   model: Float32Array[];
   bestModel: Float32Array[] | null;
   optimizer: Float32Array[];
 }
 
-const JSON_NAME = 'checkpoint.json';
-const BIN_NAME = 'checkpoint.bin';
+const NAME = 'checkpoint.bin';
+const ARRAYS = ['model', 'bestModel', 'optimizer'] as const;
 
 export function checkpointExists(folder: string): boolean {
-  return existsSync(join(folder, JSON_NAME));
+  return existsSync(join(folder, NAME));
 }
 
 export function writeCheckpoint(folder: string, state: CheckpointState): void {
+  const { model, bestModel, optimizer, ...rest } = state;
+  const groups = { model, bestModel: bestModel ?? [], optimizer };
+  const lengths = Object.fromEntries(ARRAYS.map((k) => [k, groups[k].map((a) => a.length)]));
+  let header = Buffer.from(JSON.stringify({ format: 'sdt-checkpoint/1', ...rest, hasBest: bestModel !== null, lengths }));
+  header = Buffer.concat([header, Buffer.alloc((4 - (header.length % 4)) % 4, 0x20)]); // float32 alignment
+  const arrays = ARRAYS.flatMap((k) => groups[k]);
+  const values = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  arrays.reduce((offset, a) => (values.set(a, offset), offset + a.length), 0);
+  const size = Buffer.alloc(4);
+  size.writeUInt32LE(header.length);
   ensureFolder(folder);
-  const groups = { model: state.model, bestModel: state.bestModel ?? [], optimizer: state.optimizer };
-  const lengths = Object.fromEntries(Object.entries(groups).map(([k, arrays]) => [k, arrays.map((a) => a.length)]));
-  const total = Object.values(groups).flat().reduce((n, a) => n + a.length, 0);
-  const bin = new Float32Array(total);
-  let offset = 0;
-  for (const a of Object.values(groups).flat()) {
-    bin.set(a, offset);
-    offset += a.length;
+  writeFileAtomic(join(folder, NAME), Buffer.concat([size, header, Buffer.from(values.buffer)]));
+}
+
+/** The checkpoint's header alone (its configuration, epoch, history), without the arrays. */
+export function readCheckpointHeader(folder: string): Omit<CheckpointState, (typeof ARRAYS)[number]> & { hasBest: boolean; lengths: Record<string, number[]>; dataOffset: number } {
+  const path = join(folder, NAME);
+  const fail = (): never => {
+    throw new SdtError(`${path} is not a readable sdt checkpoint (truncated or corrupt).`);
+  };
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    throw new SdtError(`${folder} holds no checkpoint to resume (no ${NAME}).`);
   }
-  const bytes = new Uint8Array(bin.buffer);
-  writeFileAtomic(join(folder, BIN_NAME), bytes);
-  const { model: _m, bestModel: _b, optimizer: _o, ...rest } = state;
-  writeJsonAtomic(join(folder, JSON_NAME), {
-    format: 'sdt-checkpoint/1',
-    ...rest,
-    hasBest: state.bestModel !== null,
-    lengths,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-  });
+  if (bytes.length < 4) return fail();
+  const headerLength = bytes.readUInt32LE(0);
+  let header: ReturnType<typeof readCheckpointHeader>;
+  try {
+    header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8'));
+  } catch {
+    return fail();
+  }
+  const lengths = header?.lengths;
+  if ((header as { format?: string }).format !== 'sdt-checkpoint/1' || !lengths || !ARRAYS.every((k) => Array.isArray(lengths[k]))) return fail();
+  const total = ARRAYS.flatMap((k) => lengths[k]).reduce((n, l) => n + l, 0);
+  if (bytes.length !== 4 + headerLength + 4 * total) return fail();
+  return { ...header, dataOffset: 4 + headerLength };
 }
 
 export function readCheckpoint(folder: string): CheckpointState {
-  const jsonPath = join(folder, JSON_NAME);
-  const binPath = join(folder, BIN_NAME);
-  let header: Omit<CheckpointState, 'model' | 'bestModel' | 'optimizer'> & { format: string; hasBest: boolean; lengths: Record<string, number[]>; sha256: string };
-  let bytes: Buffer;
-  try {
-    header = JSON.parse(readFileSync(jsonPath, 'utf8'));
-    bytes = readFileSync(binPath);
-  } catch {
-    throw new SdtError(`the checkpoint in ${folder} cannot be read (${JSON_NAME} or ${BIN_NAME} is missing or corrupt).`);
-  }
-  if (header.format !== 'sdt-checkpoint/1') throw new SdtError(`${jsonPath} is not an sdt checkpoint.`);
-  if (createHash('sha256').update(bytes).digest('hex') !== header.sha256) throw new SdtError(`${binPath} does not match its checksum (truncated or corrupt).`);
-  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  const { hasBest, lengths, dataOffset, ...rest } = readCheckpointHeader(folder);
+  const bytes = readFileSync(join(folder, NAME));
+  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset + dataOffset, bytes.byteOffset + bytes.length));
   let offset = 0;
-  const take = (lengths: number[]) => lengths.map((n) => values.slice(offset, (offset += n)));
-  const model = take(header.lengths.model);
-  const bestModel = take(header.lengths.bestModel);
-  const optimizer = take(header.lengths.optimizer);
-  const { format: _f, hasBest, lengths: _l, sha256: _s, ...rest } = header;
+  const [model, bestModel, optimizer] = ARRAYS.map((k) => lengths[k].map((n) => values.slice(offset, (offset += n))));
   return { ...rest, model, bestModel: hasBest ? bestModel : null, optimizer };
 }
 
 export function removeCheckpoint(folder: string): void {
-  rmSync(join(folder, JSON_NAME), { force: true });
-  rmSync(join(folder, BIN_NAME), { force: true });
+  rmSync(join(folder, NAME), { force: true });
 }

@@ -52,7 +52,7 @@ export function createOptimizer(variables: tf.Variable[], settings: OptimizerSet
     state: () => ({ step: t, slots: [...first, ...second].map((v) => (v.dataSync() as Float32Array).slice()) }),
     load(state) {
       t = state.step;
-      [...first, ...second].forEach((v, i) => v.assign(tf.tensor(state.slots[i], v.shape)));
+      tf.tidy(() => [...first, ...second].forEach((v, i) => v.assign(tf.tensor(state.slots[i], v.shape))));
     },
     dispose: () => tf.dispose([...first, ...second]),
   };

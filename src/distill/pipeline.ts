@@ -89,13 +89,15 @@ export async function runDistill(
     const trained = await trainTeacher(dataset, options.teacher, teacherFolder, backend, baseConfig, hooks.progress('teacher', options.teacher.epochs), resume);
     return { model: trained.model, parameters: trained.parameters, seconds: trained.seconds };
   });
+  // The teacher's identity is its content: a retrained teacher invalidates the distilled tree.
+  const teacherSum = teacherChecksum(teacherFolder);
   const teacherTest = argMaxRows(teacherLogits(teacher.model, dataset.test), K);
   const teacherAccuracy = agreement(teacherTest, dataset.test.y);
   hooks.say(`teacher test accuracy ${(teacherAccuracy * 100).toFixed(2)} %`);
 
   // 2. Soft targets from the teacher's logits on the training set (cached beside the teacher).
   const targets = await stage('soft targets', () => {
-    const { logits, cached, path } = cachedTeacherLogits(teacherFolder, teacherChecksum(teacherFolder), dataset, () => teacherLogits(teacher.model, dataset.train));
+    const { logits, cached, path } = cachedTeacherLogits(teacherFolder, teacherSum, dataset, () => teacherLogits(teacher.model, dataset.train));
     hooks.say(`teacher logits on the training set: ${cached ? 'cached' : 'computed'} (${path})`);
     return mixTargets(softTargets(logits, K, options.temperature), oneHot(dataset.train.y, K), options.alpha, options.temperature);
   });
@@ -114,7 +116,7 @@ export async function runDistill(
   ];
   for (const [name, label, treeTargets, extra] of [
     ['baseline', 'soft tree, hard labels', oneHot(dataset.train.y, K), {}],
-    ['distilled', `soft tree, distilled (T = ${options.temperature}${options.alpha > 0 ? `, α = ${options.alpha}` : ''})`, targets, { temperature: options.temperature, alpha: options.alpha, teacher: teacherFolder }],
+    ['distilled', `soft tree, distilled (T = ${options.temperature}${options.alpha > 0 ? `, α = ${options.alpha}` : ''})`, targets, { temperature: options.temperature, alpha: options.alpha, teacher: teacherFolder, teacherChecksum: teacherSum }],
   ] as const) {
     const folder = join(out, name);
     const config = { ...baseConfig, ...options.tree, ...extra };

@@ -3,12 +3,15 @@
  * labels or a teacher's soft targets), a learning-rate schedule, validation after every
  * epoch, and the best weights kept (early stopping). The teacher and the trees both use it.
  */
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
 import { permutation, randomSource } from '../random.js';
 import { canonicalJson } from '../runs/checksum.js';
-import { checkpointExists, readCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { checkpointExists, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { createOptimizer, learningRateAt, type OptimizerName, type Schedule } from './optimizer.js';
 
 /** What the loop needs of a model. */
@@ -108,7 +111,10 @@ export async function train(
   const batches = Math.ceil(data.n / settings.batchSize);
   const checkpoint = settings.checkpoint;
   let state = { epoch: 1, batch: 0, lossSum: 0, randomState: randomSource(settings.seed).state(), history: [] as EpochRecord[] };
-  let best = { accuracy: -1, epoch: 0, snapshot: null as Float32Array[] | null };
+  // The early-stopping score: validation accuracy, or the epoch number without validation.
+  let best = { score: -1, epoch: 0, snapshot: null as Float32Array[] | null };
+  // A folder with a manifest is a finished run; training in it makes it unfinished again.
+  if (checkpoint) rmSync(join(checkpoint.folder, 'manifest.json'), { force: true });
   if (checkpoint && checkpointExists(checkpoint.folder)) {
     if (!checkpoint.resume) {
       throw new SdtError(`${checkpoint.folder} holds an unfinished run.`, `Continue it with ${checkpoint.resumeHint}, or choose another --out.`);
@@ -120,19 +126,21 @@ export async function train(
     learner.restore(saved.model);
     optimizer.load({ step: saved.optimizerStep, slots: saved.optimizer });
     state = { epoch: saved.epoch, batch: saved.batch, lossSum: saved.lossSum, randomState: saved.randomState, history: saved.history };
-    best = { ...saved.best, snapshot: saved.bestModel };
+    best = { score: saved.best.score, epoch: saved.best.epoch, snapshot: saved.bestModel };
   }
-  const save = () =>
-    checkpoint &&
+  const save = () => {
+    if (!checkpoint) return;
+    const { step, slots } = optimizer.state();
     writeCheckpoint(checkpoint.folder, {
       config: checkpoint.config,
       ...state,
-      best: { accuracy: best.accuracy, epoch: best.epoch },
-      optimizerStep: optimizer.state().step,
+      best: { score: best.score, epoch: best.epoch },
+      optimizerStep: step,
       model: learner.snapshot(),
       bestModel: best.snapshot,
-      optimizer: optimizer.state().slots,
+      optimizer: slots,
     });
+  };
   const signals = watchSignals();
   try {
     while (state.epoch <= settings.epochs) {
@@ -140,12 +148,11 @@ export async function train(
       const epochStart = performance.now();
       const random = randomSource(state.randomState);
       const order = permutation(data.n, random);
-      let learningRate = settings.learningRate;
+      const progressAt = (batch: number) => ((epoch - 1) * batches + batch) / (settings.epochs * batches);
       for (; state.batch < batches; state.batch++) {
         const batch = state.batch;
-        const progress = ((epoch - 1) * batches + batch) / (settings.epochs * batches);
-        learningRate = learningRateAt(settings.learningRate, settings.schedule, progress);
-        learner.beforeBatch?.(progress);
+        const learningRate = learningRateAt(settings.learningRate, settings.schedule, progressAt(batch));
+        learner.beforeBatch?.(progressAt(batch));
         const rows = order.subarray(batch * settings.batchSize, Math.min(data.n, (batch + 1) * settings.batchSize));
         const { x, targets } = batchTensors(data, rows);
         const { value, grads } = tf.variableGrads(() => learner.loss(x, targets), learner.trainable);
@@ -168,7 +175,7 @@ export async function train(
           state.batch = batch + 1;
           save();
           const where = checkpoint ? `; a checkpoint is saved: continue with ${checkpoint.resumeHint}` : '';
-          throw new SdtError(`interrupted by ${signal} in epoch ${epoch}, batch ${batch + 1}${where}.`, undefined, 130);
+          throw new SdtError(`interrupted by ${signal} in epoch ${epoch}, batch ${batch + 1}${where}.`, undefined, 128 + os.constants.signals[signal]);
         }
       }
       const validationAccuracy = validation && validation.n > 0 ? learner.accuracy(validation) : null;
@@ -176,15 +183,15 @@ export async function train(
         epoch,
         loss: state.lossSum / data.n,
         validationAccuracy,
-        learningRate,
+        learningRate: learningRateAt(settings.learningRate, settings.schedule, progressAt(batches - 1)), // the epoch's last
         seconds: (performance.now() - epochStart) / 1000,
       };
       state.history = [...state.history, record];
       callbacks.onEpoch?.(record);
       state.randomState = random.state();
       const score = validationAccuracy ?? epoch; // without validation, the last epoch is best
-      const stop = score <= best.accuracy && settings.patience > 0 && epoch - best.epoch >= settings.patience;
-      if (score > best.accuracy) best = { accuracy: score, epoch, snapshot: learner.snapshot() };
+      const stop = score <= best.score && settings.patience > 0 && epoch - best.epoch >= settings.patience;
+      if (score > best.score) best = { score, epoch, snapshot: learner.snapshot() };
       if (stop) break;
       state = { ...state, epoch: epoch + 1, batch: 0, lossSum: 0 };
       if (state.epoch <= settings.epochs) save();
@@ -194,6 +201,6 @@ export async function train(
     optimizer.dispose();
   }
   if (best.snapshot !== null) learner.restore(best.snapshot);
-  if (checkpoint) removeCheckpoint(checkpoint.folder);
+  // The checkpoint stays until the caller has written the finished run (finishRun).
   return { history: state.history, bestEpoch: best.epoch, seconds: (performance.now() - started) / 1000 };
 }

@@ -11,6 +11,7 @@ import { saveTeacher } from '../models/teacherFile.js';
 import { ensureFolder, writeJsonAtomic } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
 import type { OptimizerName, Schedule } from './optimizer.js';
+import { removeCheckpoint } from './checkpoint.js';
 import { train, type TrainCallbacks } from './train.js';
 import { oneHot } from './trainTree.js';
 
@@ -83,5 +84,6 @@ export async function trainTeacher(
     history: result.history,
   });
   writeJsonAtomic(join(folder, 'manifest.json'), createManifest('teacher', config, backend, dataset.files));
+  removeCheckpoint(folder);
   return { model, testLogits, testAccuracy, parameters, seconds: result.seconds };
 }

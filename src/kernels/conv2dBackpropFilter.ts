@@ -11,10 +11,9 @@ import { conv2d, release, runWasm, transpose, type KernelArgs } from './wasmOps.
 export function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, dy } = inputs;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  const dilations = ((attrs as { dilations?: number | [number, number] }).dilations ?? 1);
   const format = tf.backend_util.convertConv2DDataFormat(dataFormat);
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, strides, dilations, pad, dimRoundingMode, false, format);
+    x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, format);
   const channelsLast = format === 'channelsLast';
   // [ci, H, W, n] and [OH, OW, n, co]
   let xT = transpose(backend, x, channelsLast ? [3, 1, 2, 0] : [1, 2, 3, 0]);

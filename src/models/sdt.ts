@@ -154,14 +154,16 @@ export function createSoftTree(config: TreeConfig): SoftTree {
       leafLogits: (phi.dataSync() as Float32Array).slice(),
       beta: beta.dataSync()[0],
     }),
-    write(p) {
-      W.assign(tf.tensor2d(p.weights, [F, I]));
-      b.assign(tf.tensor1d(p.biases));
-      phi.assign(tf.tensor2d(p.leafLogits, [L, K]));
-      beta.assign(tf.scalar(p.beta));
-    },
+    // tidy: a variable keeps its own reference to the data assigned, the temporaries go.
+    write: (p) =>
+      tf.tidy(() => {
+        W.assign(tf.tensor2d(p.weights, [F, I]));
+        b.assign(tf.tensor1d(p.biases));
+        phi.assign(tf.tensor2d(p.leafLogits, [L, K]));
+        beta.assign(tf.scalar(p.beta));
+      }),
     anneal(progress) {
-      if (config.betaEnd) beta.assign(tf.scalar(config.beta * (config.betaEnd / config.beta) ** progress));
+      if (config.betaEnd) tf.tidy(() => beta.assign(tf.scalar(config.beta * (config.betaEnd! / config.beta) ** progress)));
     },
     dispose: () => tf.dispose([W, b, phi, beta, alphaAverage, routing, weightTensor, decayTensor]),
   };

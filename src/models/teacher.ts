@@ -31,7 +31,7 @@ export function createTeacher(config: TeacherConfig): tfl.LayersModel {
 const CHUNK = 500;
 
 /** The teacher's logits for every example of a split, [n, K]. */
-export function teacherLogits(model: tfl.LayersModel, split: Split, onChunk?: (done: number) => void): Float32Array {
+export function teacherLogits(model: tfl.LayersModel, split: Split): Float32Array {
   const inputShape = model.inputs[0].shape.slice(1) as number[];
   const F = inputShape.reduce((a, b) => a * b, 1);
   const K = model.outputs[0].shape[1] as number;
@@ -41,7 +41,6 @@ export function teacherLogits(model: tfl.LayersModel, split: Split, onChunk?: (d
     const logits = tf.tidy(() => model.predict(tf.tensor(split.x.subarray(start * F, (start + rows) * F), [rows, ...inputShape])) as tf.Tensor);
     out.set(logits.dataSync(), start * K);
     logits.dispose();
-    onChunk?.(start + rows);
   }
   return out;
 }

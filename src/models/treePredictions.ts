@@ -50,7 +50,7 @@ export function treeLearner(tree: SoftTree): Learner {
     beforeBatch: (progress) => tree.anneal(progress),
     restore: ([weights, biases, leafLogits, beta, alphaAverage]) => {
       tree.write({ weights, biases, leafLogits, beta: beta[0] });
-      tree.alphaAverage.assign(tf.tensor1d(alphaAverage));
+      tf.tidy(() => tree.alphaAverage.assign(tf.tensor1d(alphaAverage)));
     },
   };
 }

@@ -1,5 +1,6 @@
 /** Writes a trained tree's run folder: manifest.json, metrics.json and the model file. */
 import { join } from 'node:path';
+import { removeCheckpoint } from '../distill/checkpoint.js';
 import type { TrainedTree } from '../distill/trainTree.js';
 import { ensureFolder, writeJsonAtomic } from './files.js';
 import type { Manifest } from './manifest.js';
@@ -16,10 +17,12 @@ export function treeMetrics(tree: TrainedTree) {
   };
 }
 
-export function writeTreeRun(folder: string, manifest: Manifest, tree: TrainedTree, extraMetrics: Record<string, unknown> = {}): void {
+export function writeTreeRun(folder: string, manifest: Manifest, tree: TrainedTree): void {
   ensureFolder(folder);
   writeJsonAtomic(join(folder, TREE_MODEL_NAME), tree.file);
-  writeJsonAtomic(join(folder, 'metrics.json'), { ...treeMetrics(tree), ...extraMetrics });
-  // The manifest goes last: a folder with a manifest is a finished run.
+  writeJsonAtomic(join(folder, 'metrics.json'), treeMetrics(tree));
+  // The manifest goes last: a folder with a manifest is a finished run, and only then is
+  // its checkpoint no longer needed.
   writeJsonAtomic(join(folder, 'manifest.json'), manifest);
+  removeCheckpoint(folder);
 }

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendChoice } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
+import { SdtError } from '../errors.js';
 import { agreement } from '../eval/metrics.js';
 import { argMaxRows, teacherLogits } from '../models/teacher.js';
 import { loadTeacher, teacherChecksum } from '../models/teacherFile.js';
@@ -55,7 +56,14 @@ const sameConfig = (folder: string, config: Record<string, unknown>) => {
   if (!existsSync(join(folder, 'manifest.json'))) return false;
   return canonicalJson(readManifest(folder).config) === canonicalJson(config);
 };
-const readMetrics = (folder: string) => JSON.parse(readFileSync(join(folder, 'metrics.json'), 'utf8'));
+function readMetrics(folder: string) {
+  const path = join(folder, 'metrics.json');
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new SdtError(`${path} cannot be read as JSON (missing, truncated or corrupt).`, `Remove ${folder} to train it again.`);
+  }
+}
 
 export async function runDistill(
   dataset: Dataset,

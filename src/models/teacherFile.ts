@@ -47,7 +47,9 @@ export async function loadTeacher(folder: string): Promise<tfl.LayersModel> {
   } catch (error) {
     throw new SdtError(`cannot read the teacher in ${folder}: ${error instanceof SyntaxError ? `${modelPath} is not valid JSON` : describeFsError(error)}.`);
   }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) throw new SdtError(`${modelPath} is not a TensorFlow.js layers model.`);
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest) || !json.weightsManifest.every((g) => Array.isArray(g?.weights) && g.weights.every((w) => Array.isArray(w?.shape)))) {
+    throw new SdtError(`${modelPath} is not a TensorFlow.js layers model.`);
+  }
   const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
   const expected = weightSpecs.reduce((sum, w) => sum + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
   if (weights.length !== expected) throw new SdtError(`${join(folder, WEIGHTS)} holds ${weights.length} bytes; the model needs ${expected}.`);

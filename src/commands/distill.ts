@@ -46,6 +46,9 @@ export function distillCommand(): Command {
     const tree = treeOptionsFrom(parsed);
     const teacher = teacherOptionsFrom(parsed, 'teacher');
     const out = checkOutFolder((parsed.resume as string | undefined) ?? (parsed.out as string | undefined) ?? defaultRunFolder('distill', parsed.dataset as string));
+    if (parsed.resume && !['teacher', 'baseline', 'distilled'].some((stage) => existsSync(join(parsed.resume as string, stage)))) {
+      throw new SdtError(`${parsed.resume} holds no distill job to resume (no teacher/, baseline/ or distilled/ folder).`);
+    }
     if (parsed.teacher && !existsSync(join(parsed.teacher as string, TEACHER_MODEL))) {
       throw new SdtError(`teacher folder ${parsed.teacher} has no ${TEACHER_MODEL}.`, 'Give a folder written by `sdt teacher` (or the teacher/ folder of a distill run).');
     }

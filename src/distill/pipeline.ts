@@ -89,6 +89,8 @@ export async function runDistill(
   const teacherFolder = options.teacherFolder ?? join(out, 'teacher');
   const teacher = await stage('teacher', async () => {
     if (options.teacherFolder || sameConfig(teacherFolder, teacherConfig)) {
+      const trainedOn = readManifest(teacherFolder).config.dataset;
+      if (trainedOn !== dataset.name) throw new SdtError(`the teacher in ${teacherFolder} was trained on ${trainedOn}, not ${dataset.name}.`);
       const model = await loadTeacher(teacherFolder);
       hooks.say(`teacher: reusing ${teacherFolder}`);
       const metrics = readMetrics(teacherFolder);

@@ -17,11 +17,14 @@ let registered = false;
 export function registerWasmConvGradients(): void {
   if (registered) return;
   registered = true;
-  tf.registerKernel({
-    kernelName: tf.Conv2DBackpropFilter,
-    backendName: 'wasm',
-    kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc,
-  });
+  // A later release of the backend may ship its own; then it is used as it is.
+  if (!tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')) {
+    tf.registerKernel({
+      kernelName: tf.Conv2DBackpropFilter,
+      backendName: 'wasm',
+      kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc,
+    });
+  }
   wrapBuiltin(tf.Conv2DBackpropInput, conv2dBackpropInput);
   wrapBuiltin(tf.BatchMatMul, batchMatMul);
 }

@@ -5,6 +5,7 @@
 import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { describeFsError } from '../data/idx.js';
 import { SdtError } from '../errors.js';
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
@@ -20,7 +21,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw new SdtError(`cannot write ${path}: ${(error as Error).message.replace(/^[A-Z]+: /, '')}.`);
+    throw new SdtError(`cannot write ${path}: ${describeFsError(error)}.`);
   }
 }
 
@@ -36,7 +37,7 @@ export function ensureFolder(path: string): string {
   try {
     mkdirSync(path, { recursive: true });
   } catch (error) {
-    throw new SdtError(`output folder ${path} cannot be made: ${(error as Error).message.replace(/^[A-Z]+: /, '')}.`, 'Choose another --out.');
+    throw new SdtError(`output folder ${path} cannot be made: ${describeFsError(error)}.`, 'Choose another --out.');
   }
   return path;
 }

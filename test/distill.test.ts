@@ -78,7 +78,7 @@ describe('sdt distill', () => {
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.rows.map((r: { model: string }) => r.model)).toEqual([
-      'CNN teacher', 'soft tree, hard labels', 'soft tree, distilled (T = 4)', 'CART (max depth 4)',
+      'CNN teacher', 'soft tree, hard labels', 'soft tree, distilled (T = 4, α = 0.5)', 'CART (max depth 4)',
     ]);
     for (const row of result.rows) {
       expect(row.maxPathAccuracy).toBeGreaterThan(0.1);

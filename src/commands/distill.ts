@@ -28,7 +28,7 @@ export function distillCommand(): Command {
     .option('--teacher <dir>', 'reuse this teacher run folder instead of training one')
     .option('--resume <dir>', 'continue an interrupted job in this folder (give the options it was started with)')
     .addOption(numberOption('--temperature <T>', 'temperature of the soft targets softmax(z/T)', 0.05, 100, 4))
-    .addOption(numberOption('--alpha <α>', 'weight of the hard labels mixed into the soft targets (soft term scaled by T²)', 0, 1, 0))
+    .addOption(numberOption('--alpha <α>', 'weight of the hard labels mixed into the soft targets (soft term scaled by T²)', 0, 1, 0.5))
     .addOption(integerOption('--cart-depth <n>', 'maximum depth of the CART baseline (0: unlimited)', 0, 64, CART_DEFAULTS.maxDepth))
     .option('--quick', `the same pipeline on a small subset in about a minute (${Object.entries(QUICK).map(([k, v]) => `${k} ${v}`).join(', ')})`)
     .addOption(common.json())

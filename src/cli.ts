@@ -57,4 +57,11 @@ function isMain(): boolean {
   }
 }
 
-if (isMain()) process.exitCode = await main(process.argv.slice(2));
+if (isMain()) {
+  // `sdt … | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -7,19 +7,14 @@ import { checkOutFolder } from '../runs/files.js';
 import { createManifest } from '../runs/manifest.js';
 import { TREE_MODEL_NAME, writeTreeRun } from '../runs/treeRun.js';
 import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
-import { common } from './options.js';
+import { common, trainingRunOptions } from './options.js';
 import { resumedOptions } from './resume.js';
 import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
 import { trainingProgress } from './trainingProgress.js';
 
 export function baselineCommand(): Command {
-  const command = new Command('baseline')
+  const command = trainingRunOptions(new Command('baseline'))
     .description('train a soft decision tree on the hard labels (the paper\'s baseline tree)')
-    .addOption(common.dataset())
-    .addOption(common.dataDir())
-    .addOption(common.limit())
-    .addOption(common.seed())
-    .addOption(common.backend())
     .addOption(common.out('the run (manifest.json, metrics.json, tree.json.gz)'))
     .addOption(common.resume())
     .addOption(common.json())

@@ -4,16 +4,11 @@ import { CART_DEFAULTS, trainCartRun } from '../distill/trainCart.js';
 import { CART_MODEL_NAME } from '../models/cartFile.js';
 import { checkOutFolder } from '../runs/files.js';
 import { defaultRunFolder, openDataset, startBackend } from './context.js';
-import { common, integerOption } from './options.js';
+import { common, integerOption, trainingRunOptions } from './options.js';
 
 export function cartCommand(): Command {
-  return new Command('cart')
+  return trainingRunOptions(new Command('cart'))
     .description('fit a classic axis-aligned decision tree (CART, Gini impurity) as the second baseline')
-    .addOption(common.dataset())
-    .addOption(common.dataDir())
-    .addOption(common.limit())
-    .addOption(common.seed())
-    .addOption(common.backend())
     .addOption(integerOption('--max-depth <n>', 'maximum depth (0: grow until pure)', 0, 64, CART_DEFAULTS.maxDepth))
     .addOption(integerOption('--min-samples-leaf <n>', 'fewest training examples in a leaf', 1, 1_000_000, CART_DEFAULTS.minSamplesLeaf))
     .addOption(common.out('the run (manifest.json, metrics.json, cart.json.gz)'))

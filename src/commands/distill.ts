@@ -8,7 +8,7 @@ import { SdtError } from '../errors.js';
 import { TEACHER_MODEL } from '../models/teacherFile.js';
 import { checkOutFolder } from '../runs/files.js';
 import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
-import { common, integerOption, numberOption } from './options.js';
+import { common, integerOption, numberOption, trainingRunOptions } from './options.js';
 import { addTeacherOptions, teacherOptionsFrom } from './teacher.js';
 import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
 import { trainingProgress } from './trainingProgress.js';
@@ -17,13 +17,8 @@ import { trainingProgress } from './trainingProgress.js';
 const QUICK: Record<string, number> = { limit: 3000, depth: 6, epochs: 8, teacherEpochs: 2 };
 
 export function distillCommand(): Command {
-  const command = new Command('distill')
+  const command = trainingRunOptions(new Command('distill'))
     .description('the main job: train (or reuse) the CNN teacher, the baseline tree on hard labels, the distilled tree on the teacher\'s soft targets and CART; compare them')
-    .addOption(common.dataset())
-    .addOption(common.dataDir())
-    .addOption(common.limit())
-    .addOption(common.seed())
-    .addOption(common.backend())
     .addOption(common.out('the job (teacher/, baseline/, distilled/, cart/, comparison.md)'))
     .option('--teacher <dir>', 'reuse this teacher run folder instead of training one')
     .option('--resume <dir>', 'continue an interrupted job in this folder (give the options it was started with)')

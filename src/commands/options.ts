@@ -2,7 +2,7 @@
  * Option parsing at the CLI boundary: every number is checked against its allowed range
  * before any work starts, and the message names the option and the range.
  */
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { SdtError } from '../errors.js';
 
 function parseNumber(flag: string, value: string, min: number, max: number, integer: boolean): number {
@@ -43,3 +43,13 @@ export const common = {
   resume: () => new Option('--resume <dir>', 'continue the interrupted run in this folder from its checkpoint'),
   quiet: () => new Option('--quiet', 'no progress output'),
 };
+
+/** The options of every command that loads data and trains: which data, which backend, which seed. */
+export function trainingRunOptions(command: Command): Command {
+  return command
+    .addOption(common.dataset())
+    .addOption(common.dataDir())
+    .addOption(common.limit())
+    .addOption(common.seed())
+    .addOption(common.backend());
+}

@@ -4,7 +4,7 @@ import { TEACHER_DEFAULTS, trainTeacher, type TeacherOptions } from '../distill/
 import { SdtError } from '../errors.js';
 import { checkOutFolder } from '../runs/files.js';
 import { defaultRunFolder, openDataset, startBackend } from './context.js';
-import { choiceOption, common, integerOption, numberOption } from './options.js';
+import { choiceOption, common, integerOption, numberOption, trainingRunOptions } from './options.js';
 import { resumedOptions } from './resume.js';
 import { trainingProgress } from './trainingProgress.js';
 
@@ -37,13 +37,8 @@ export function teacherOptionsFrom(parsed: Record<string, unknown>, prefix = '')
 }
 
 export function teacherCommand(): Command {
-  const command = new Command('teacher')
+  const command = trainingRunOptions(new Command('teacher'))
     .description('train the CNN teacher (conv 5×5×32 → pool → conv 5×5×64 → pool → dense) and save it in TensorFlow.js format')
-    .addOption(common.dataset())
-    .addOption(common.dataDir())
-    .addOption(common.limit())
-    .addOption(common.seed())
-    .addOption(common.backend())
     .addOption(common.out('the teacher run (model.json, weights.bin, manifest.json, metrics.json)'))
     .addOption(numberOption('--validation <share>', 'share of the training set held out for validation', 0, 0.5, TEACHER_DEFAULTS.validation))
     .addOption(common.resume())

@@ -36,6 +36,20 @@ export interface TrainData {
   classes: number;
 }
 
+/** The loop's settings as the commands and run manifests name them (both models share them). */
+export interface LoopOptions {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  momentum: number;
+  lr: number;
+  schedule: Schedule;
+  patience: number;
+  /** Share of the training set held out for validation. */
+  validation: number;
+  seed: number;
+}
+
 export interface TrainSettings {
   epochs: number;
   batchSize: number;

@@ -10,22 +10,12 @@ import { argMaxRows, createTeacher, teacherLearner, teacherLogits } from '../mod
 import { saveTeacher } from '../models/teacherFile.js';
 import { ensureFolder, writeJsonAtomic } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
-import type { OptimizerName, Schedule } from './optimizer.js';
 import { removeCheckpoint } from './checkpoint.js';
-import { train, type TrainCallbacks } from './train.js';
+import { train, type LoopOptions, type TrainCallbacks } from './train.js';
 import { oneHot } from './trainTree.js';
 
-export interface TeacherOptions {
-  epochs: number;
-  batchSize: number;
-  optimizer: OptimizerName;
-  momentum: number;
-  lr: number;
-  schedule: Schedule;
+export interface TeacherOptions extends LoopOptions {
   dropout: number;
-  patience: number;
-  validation: number;
-  seed: number;
 }
 
 export const TEACHER_DEFAULTS: TeacherOptions = {

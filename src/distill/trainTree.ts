@@ -9,26 +9,16 @@ import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js'
 import { createSoftTree, type TreeConfig } from '../models/sdt.js';
 import { treeFileFrom, type TreeFile } from '../models/treeFile.js';
 import { predictTree, treeLearner, type TreePredictions } from '../models/treePredictions.js';
-import type { OptimizerName, Schedule } from './optimizer.js';
-import { train, type TrainCallbacks, type TrainResult, type TrainSettings } from './train.js';
+import { train, type LoopOptions, type TrainCallbacks, type TrainResult, type TrainSettings } from './train.js';
 
-export interface TreeTrainingOptions {
+export interface TreeTrainingOptions extends LoopOptions {
   depth: number;
-  epochs: number;
-  batchSize: number;
-  optimizer: OptimizerName;
-  momentum: number;
-  lr: number;
-  schedule: Schedule;
   lambda: number;
   beta: number;
   learnBeta: boolean;
   betaEnd: number | null;
   penaltyLevel: 'mean' | 'sum';
   alphaWindow: number;
-  patience: number;
-  validation: number;
-  seed: number;
 }
 
 export const TREE_DEFAULTS: TreeTrainingOptions = {
@@ -126,17 +116,7 @@ export async function trainTree(
       treeLearner(tree),
       { x: trainRows.x, targets: pick(trainRows.y, targets, K), n: trainRows.n, inputShape: [F], classes: K },
       validation,
-      {
-        epochs: options.epochs,
-        batchSize: options.batchSize,
-        optimizer: options.optimizer,
-        momentum: options.momentum,
-        learningRate: options.lr,
-        schedule: options.schedule,
-        patience: options.patience,
-        seed: options.seed,
-        checkpoint,
-      },
+      { ...options, learningRate: options.lr, checkpoint },
       callbacks,
     );
     const predictions = predictTree(tree, dataset.test);

@@ -88,7 +88,7 @@ export interface TrainResult {
 }
 
 export function batchTensors(data: TrainData, rows: Int32Array): { x: tf.Tensor; targets: tf.Tensor2D } {
-  const features = data.x.length / data.n;
+  const features = data.inputShape.reduce((a, b) => a * b, 1);
   const x = new Float32Array(rows.length * features);
   const t = new Float32Array(rows.length * data.classes);
   rows.forEach((r, i) => {

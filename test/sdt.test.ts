@@ -12,7 +12,7 @@ import { createSoftTree, type TreeConfig } from '../src/models/sdt.js';
 import { parseTreeFile, readTreeFile, treeFileFrom, treeParametersOf } from '../src/models/treeFile.js';
 import { createTreePredictor } from '../src/models/treePredictor.js';
 import { predictTree, treeLearner } from '../src/models/treePredictions.js';
-import { innerCount, leafCount } from '../src/models/treeLayout.js';
+import { innerCount, leafCount, pathToLeaf } from '../src/models/treeLayout.js';
 import { randomSource } from '../src/random.js';
 
 const config = (over: Partial<TreeConfig>): TreeConfig => ({
@@ -87,6 +87,13 @@ describe('createSoftTree', () => {
     const p = predictTree(tree, split);
     expect(Array.from(p.maxPath)).toEqual(Array.from(y));
     tree.dispose();
+  });
+});
+
+describe('pathToLeaf', () => {
+  it('walks the layout by hand: leaf 5 of depth 3 is node 12 = right of 5, left of 2, right of 0', () => {
+    expect(pathToLeaf(3, 5)).toEqual([{ node: 0, right: true }, { node: 2, right: false }, { node: 5, right: true }]);
+    expect(pathToLeaf(1, 0)).toEqual([{ node: 0, right: false }]);
   });
 });
 

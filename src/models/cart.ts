@@ -135,14 +135,23 @@ export function fitCart(
     level = next;
   }
 
+  return cartModel(features, numClasses, { feature, threshold, left, right, counts });
+}
+
+/** A CartModel from its node arrays in any numeric form (growth buffers, parsed JSON). */
+export function cartModel(
+  features: number,
+  numClasses: number,
+  nodes: Record<'feature' | 'threshold' | 'left' | 'right' | 'counts', ArrayLike<number>>,
+): CartModel {
   return {
     features,
     numClasses,
-    feature: Int32Array.from(feature),
-    threshold: Float32Array.from(threshold),
-    left: Int32Array.from(left),
-    right: Int32Array.from(right),
-    counts: Float32Array.from(counts),
+    feature: Int32Array.from(nodes.feature),
+    threshold: Float32Array.from(nodes.threshold),
+    left: Int32Array.from(nodes.left),
+    right: Int32Array.from(nodes.right),
+    counts: Float32Array.from(nodes.counts),
   };
 }
 

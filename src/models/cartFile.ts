@@ -6,7 +6,7 @@
 import type { Preprocessing } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
 import { verifyChecksum, withChecksum } from '../runs/checksum.js';
-import type { CartModel } from './cart.js';
+import { cartModel, type CartModel } from './cart.js';
 
 export const CART_FORMAT = 'sdt-cart/1';
 /** The model file's name inside a run folder (gzipped: `writeJsonAtomic` compresses by the name). */
@@ -128,15 +128,7 @@ export function cartFromJson(object: unknown, path: string): CartFile {
   // Well-formed but changed since sdt wrote it: caught last, after the clearer problems above.
   verifyChecksum(object, `model file ${path}`);
 
-  const model: CartModel = {
-    features,
-    numClasses,
-    feature: Int32Array.from(feature),
-    threshold: Float32Array.from(threshold),
-    left: Int32Array.from(left),
-    right: Int32Array.from(right),
-    counts: Float32Array.from(counts),
-  };
+  const model = cartModel(features, numClasses, { feature, threshold, left, right, counts });
   return {
     model,
     inputShape: inputShape as number[],

@@ -11,7 +11,7 @@ import { CART_FORMAT, cartFromJson } from '../models/cartFile.js';
 import { argMaxRows, teacherLogits } from '../models/teacher.js';
 import { loadTeacher, TEACHER_MODEL } from '../models/teacherFile.js';
 import { parseTreeFile, readModelJson, TREE_FORMAT } from '../models/treeFile.js';
-import { createTreePredictor } from '../models/treePredictor.js';
+import { createTreePredictor, predictRows } from '../models/treePredictor.js';
 import { openDataset, startBackend } from './context.js';
 import { common } from './options.js';
 
@@ -49,9 +49,7 @@ async function predictions(path: string, parsed: Record<string, unknown>): Promi
     const file = parseTreeFile(json, path);
     const dataset = datasetFor(file.training?.dataset);
     checkShape(path, file.inputShape, file.classNames.length, dataset);
-    const predictor = createTreePredictor(file);
-    const F = predictor.features;
-    const results = Array.from({ length: dataset.test.n }, (_, i) => predictor.predict(dataset.test.x.subarray(i * F, (i + 1) * F)));
+    const results = predictRows(createTreePredictor(file), dataset.test);
     return { kind: `soft decision tree, depth ${file.depth}`, dataset, predicted: Int32Array.from(results, (r) => r.maxPathClass), mixture: Int32Array.from(results, (r) => r.mixtureClass) };
   }
   if (json?.format !== CART_FORMAT) {

@@ -12,7 +12,7 @@ import { SdtError } from '../errors.js';
 import { agreement } from '../eval/metrics.js';
 import { argMaxRows, teacherLogits } from '../models/teacher.js';
 import { loadTeacher, teacherChecksum } from '../models/teacherFile.js';
-import { createTreePredictor } from '../models/treePredictor.js';
+import { createTreePredictor, predictRows } from '../models/treePredictor.js';
 import { readTreeFile } from '../models/treeFile.js';
 import { writeJsonAtomic, writeFileAtomic } from '../runs/files.js';
 import { createManifest, readManifest, type RunConfig } from '../runs/manifest.js';
@@ -137,8 +137,7 @@ export async function runDistill(
       } else hooks.say(`${name}: reusing ${folder}`);
       const metrics = readMetrics(folder);
       const predictor = createTreePredictor(readTreeFile(join(folder, TREE_MODEL_NAME)));
-      const F = predictor.features;
-      const predicted = Int32Array.from({ length: dataset.test.n }, (_, i) => predictor.predict(dataset.test.x.subarray(i * F, (i + 1) * F)).maxPathClass);
+      const predicted = Int32Array.from(predictRows(predictor, dataset.test), (r) => r.maxPathClass);
       return {
         model: label,
         maxPathAccuracy: metrics.test.maxPathAccuracy,

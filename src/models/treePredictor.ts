@@ -83,3 +83,9 @@ export function createTreePredictor(file: TreeFile): TreePredictor {
     },
   };
 }
+
+/** Every row of a split (already preprocessed, [n, features]) through the predictor. */
+export function predictRows(predictor: TreePredictor, split: { x: Float32Array; n: number }): TreePrediction[] {
+  const F = predictor.features;
+  return Array.from({ length: split.n }, (_, i) => predictor.predict(split.x.subarray(i * F, (i + 1) * F)));
+}

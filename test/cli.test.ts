@@ -31,7 +31,8 @@ describe('refuses bad options before any work, in one sentence', () => {
     [['baseline', '--backend', 'gpu'], /argument 'gpu' is invalid/],
     [['baseline', '--dataset', 'imagenet'], /unknown dataset/],
     [['baseline', '--dataset', 'csv:/no/such/file.csv'], /\/no\/such\/file.csv/],
-    [['report'], /not built yet/],
+    [['study', '--depths', '2,x'], /--depths must be a comma-separated list of numbers from 1 to 12/],
+    [['study', '--teacher', '/no/such/teacher', '--limit', '100'], /\/no\/such\/teacher/],
     [['nonsense'], /unknown command/],
   ])('sdt %s', (args, message) => {
     expect(expectOneSentence(sdt(args as string[]))).toMatch(message);

@@ -5,7 +5,6 @@ import { Command } from 'commander';
 import { CART_DEFAULTS } from '../distill/trainCart.js';
 import { comparisonTable, runDistill } from '../distill/pipeline.js';
 import { SdtError } from '../errors.js';
-import { TEACHER_MODEL } from '../models/teacherFile.js';
 import { checkOutFolder } from '../runs/files.js';
 import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
 import { common, integerOption, numberOption, trainingRunOptions } from './options.js';
@@ -43,9 +42,6 @@ export function distillCommand(): Command {
     const out = checkOutFolder((parsed.resume as string | undefined) ?? (parsed.out as string | undefined) ?? defaultRunFolder('distill', parsed.dataset as string));
     if (parsed.resume && !['teacher', 'baseline', 'distilled'].some((stage) => existsSync(join(parsed.resume as string, stage)))) {
       throw new SdtError(`${parsed.resume} holds no distill job to resume (no teacher/, baseline/ or distilled/ folder).`);
-    }
-    if (parsed.teacher && !existsSync(join(parsed.teacher as string, TEACHER_MODEL))) {
-      throw new SdtError(`teacher folder ${parsed.teacher} has no ${TEACHER_MODEL}.`, 'Give a folder written by `sdt teacher` (or the teacher/ folder of a distill run).');
     }
     const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
     const dataset = openDataset({ ...(parsed as { dataset: string }), seed: tree.seed, quiet });

@@ -4,25 +4,20 @@
  * Every stage writes its own run folder inside the job's; a stage whose folder already holds
  * a finished run of the same configuration is reused, so an interrupted job continues.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendChoice } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
-import { SdtError } from '../errors.js';
 import { agreement } from '../eval/metrics.js';
-import { argMaxRows, teacherLogits } from '../models/teacher.js';
-import { loadTeacher, teacherChecksum } from '../models/teacherFile.js';
 import { createTreePredictor, predictRows } from '../models/treePredictor.js';
 import { readTreeFile } from '../models/treeFile.js';
 import { writeJsonAtomic, writeFileAtomic } from '../runs/files.js';
-import { createManifest, readManifest, type RunConfig } from '../runs/manifest.js';
-import { TREE_MODEL_NAME, writeTreeRun } from '../runs/treeRun.js';
-import { cachedTeacherLogits, mixTargets, softTargets } from './softTargets.js';
-import { canonicalJson } from '../runs/checksum.js';
-import type { TrainCallbacks } from './train.js';
+import { createManifest, type RunConfig } from '../runs/manifest.js';
+import { TREE_MODEL_NAME } from '../runs/treeRun.js';
+import { mixTargets, softTargets } from './softTargets.js';
+import { teacherStage, treeStage, type StageHooks } from './stages.js';
 import { trainCartRun, type CartRunOptions } from './trainCart.js';
-import { trainTeacher, type TeacherOptions } from './trainTeacher.js';
-import { oneHot, trainTree, type TreeTrainingOptions } from './trainTree.js';
+import type { TeacherOptions } from './trainTeacher.js';
+import { oneHot, type TreeTrainingOptions } from './trainTree.js';
 
 export interface DistillOptions {
   teacher: TeacherOptions;
@@ -46,24 +41,7 @@ export interface ComparisonRow {
   run: string;
 }
 
-export interface DistillHooks {
-  say(line: string): void;
-  progress(label: string, epochs: number): TrainCallbacks;
-}
-
-/** A finished run (it has a manifest) made with this configuration. */
-const sameConfig = (folder: string, config: Record<string, unknown>) => {
-  if (!existsSync(join(folder, 'manifest.json'))) return false;
-  return canonicalJson(readManifest(folder).config) === canonicalJson(config);
-};
-function readMetrics(folder: string) {
-  const path = join(folder, 'metrics.json');
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    throw new SdtError(`${path} cannot be read as JSON (missing, truncated or corrupt).`, `Remove ${folder} to train it again.`);
-  }
-}
+export type DistillHooks = StageHooks;
 
 export async function runDistill(
   dataset: Dataset,
@@ -85,64 +63,40 @@ export async function runDistill(
   };
 
   // 1. The teacher: given, already trained in this folder, or trained now.
-  const teacherConfig = { ...baseConfig, ...options.teacher };
-  const teacherFolder = options.teacherFolder ?? join(out, 'teacher');
-  const teacher = await stage('teacher', async () => {
-    if (options.teacherFolder || sameConfig(teacherFolder, teacherConfig)) {
-      const trainedOn = readManifest(teacherFolder).config.dataset;
-      if (trainedOn !== dataset.name) throw new SdtError(`the teacher in ${teacherFolder} was trained on ${trainedOn}, not ${dataset.name}.`);
-      const model = await loadTeacher(teacherFolder);
-      hooks.say(`teacher: reusing ${teacherFolder}`);
-      const metrics = readMetrics(teacherFolder);
-      return { model, parameters: model.countParams(), seconds: metrics.trainingSeconds as number };
-    }
-    const trained = await trainTeacher(dataset, options.teacher, teacherFolder, backend, baseConfig, hooks.progress('teacher', options.teacher.epochs), resume);
-    return { model: trained.model, parameters: trained.parameters, seconds: trained.seconds };
-  });
-  // The teacher's identity is its content: a retrained teacher invalidates the distilled tree.
-  const teacherSum = teacherChecksum(teacherFolder);
-  const teacherTest = argMaxRows(teacherLogits(teacher.model, dataset.test), K);
-  const teacherAccuracy = agreement(teacherTest, dataset.test.y);
-  hooks.say(`teacher test accuracy ${(teacherAccuracy * 100).toFixed(2)} %`);
+  const teacher = await stage('teacher', () =>
+    teacherStage(dataset, options.teacher, options.teacherFolder, join(out, 'teacher'), backend, baseConfig, hooks, resume));
 
   // 2. Soft targets from the teacher's logits on the training set (cached beside the teacher).
-  const targets = await stage('soft targets', () => {
-    const { logits, cached, path } = cachedTeacherLogits(teacherFolder, teacherSum, dataset, () => teacherLogits(teacher.model, dataset.train));
-    hooks.say(`teacher logits on the training set: ${cached ? 'cached' : 'computed'} (${path})`);
-    return mixTargets(softTargets(logits, K, options.temperature), oneHot(dataset.train.y, K), options.alpha, options.temperature);
-  });
+  const targets = await stage('soft targets', () =>
+    mixTargets(softTargets(teacher.trainLogits(), K, options.temperature), oneHot(dataset.train.y, K), options.alpha, options.temperature));
 
   // 3–4. The two trees, identical but for their targets.
   const rows: ComparisonRow[] = [
     {
       model: 'CNN teacher',
-      maxPathAccuracy: teacherAccuracy,
+      maxPathAccuracy: teacher.testAccuracy,
       mixtureAccuracy: null,
       agreementWithTeacher: 1,
       parameters: teacher.parameters,
       trainingSeconds: teacher.seconds,
-      run: teacherFolder,
+      run: teacher.folder,
     },
   ];
   for (const [name, label, treeTargets, extra] of [
     ['baseline', 'soft tree, hard labels', oneHot(dataset.train.y, K), {}],
-    ['distilled', `soft tree, distilled (T = ${options.temperature}${options.alpha > 0 ? `, α = ${options.alpha}` : ''})`, targets, { temperature: options.temperature, alpha: options.alpha, teacher: teacherFolder, teacherChecksum: teacherSum }],
+    ['distilled', `soft tree, distilled (T = ${options.temperature}${options.alpha > 0 ? `, α = ${options.alpha}` : ''})`, targets, { temperature: options.temperature, alpha: options.alpha, teacher: teacher.folder, teacherChecksum: teacher.checksum }],
   ] as const) {
     const folder = join(out, name);
     const config = { ...baseConfig, ...options.tree, ...extra };
     const row = await stage(name, async () => {
-      if (!sameConfig(folder, config)) {
-        const tree = await trainTree(dataset, treeTargets, options.tree, hooks.progress(name, options.tree.epochs), { folder, config, ...resume });
-        writeTreeRun(folder, createManifest(name, config, backend, dataset.files), tree);
-      } else hooks.say(`${name}: reusing ${folder}`);
-      const metrics = readMetrics(folder);
+      const metrics = await treeStage(dataset, name, () => treeTargets, options.tree, folder, config, backend, hooks, resume);
       const predictor = createTreePredictor(readTreeFile(join(folder, TREE_MODEL_NAME)));
       const predicted = Int32Array.from(predictRows(predictor, dataset.test), (r) => r.maxPathClass);
       return {
         model: label,
         maxPathAccuracy: metrics.test.maxPathAccuracy,
         mixtureAccuracy: metrics.test.mixtureAccuracy,
-        agreementWithTeacher: agreement(predicted, teacherTest),
+        agreementWithTeacher: agreement(predicted, teacher.testPredictions),
         parameters: metrics.parameters,
         trainingSeconds: metrics.trainingSeconds,
         run: folder,
@@ -158,7 +112,7 @@ export async function runDistill(
     model: `CART (max depth ${options.cart.maxDepth || 'unlimited'})`,
     maxPathAccuracy: cart.testAccuracy,
     mixtureAccuracy: null,
-    agreementWithTeacher: agreement(cart.testPredictions, teacherTest),
+    agreementWithTeacher: agreement(cart.testPredictions, teacher.testPredictions),
     parameters: cart.parameters,
     trainingSeconds: cart.seconds,
     run: cartFolder,

@@ -1,0 +1,97 @@
+/** `sdt study`: the grid of seeds × depths × temperatures × targets (see src/study/). */
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { CART_DEFAULTS } from '../distill/trainCart.js';
+import { SdtError } from '../errors.js';
+import { checkOutFolder, writeFileAtomic, writeJsonAtomic } from '../runs/files.js';
+import { runStudy } from '../study/runStudy.js';
+import { summarizeCells, summaryTable } from '../study/summary.js';
+import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
+import { common, integerOption, numberOption } from './options.js';
+import { addTeacherOptions, teacherOptionsFrom } from './teacher.js';
+import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
+import { trainingProgress } from './trainingProgress.js';
+
+/** What --quick changes, unless given explicitly: a whole study in a few minutes. */
+const QUICK: Record<string, unknown> = { limit: 3000, seeds: 2, depths: [2, 4], temperatures: [1, 4], depth: 4, epochs: 8, teacherEpochs: 2 };
+
+function listOption(flags: string, description: string, min: number, max: number, fallback: number[]): Option {
+  const option = new Option(flags, `${description} (comma-separated, each ${min}–${max})`).default(fallback, fallback.join(','));
+  return option.argParser((value: string) => {
+    const list = value.split(',').map((v) => Number(v.trim()));
+    if (!list.length || list.some((v) => !Number.isFinite(v) || v < min || v > max)) {
+      throw new SdtError(`${option.long} must be a comma-separated list of numbers from ${min} to ${max}, not "${value}".`);
+    }
+    return [...new Set(list)].sort((a, b) => a - b);
+  });
+}
+
+export function studyCommand(): Command {
+  const command = new Command('study')
+    .description('grid of seeds, depths and temperatures, hard labels against soft targets, with mean ± std; resumable')
+    .addOption(common.dataset())
+    .addOption(common.dataDir())
+    .addOption(common.limit())
+    .addOption(common.backend())
+    .addOption(common.out('the study (a run folder per cell, summary.md, summary.json, report/)'))
+    .addOption(integerOption('--seeds <n>', 'seeds 1…n of every tree setting', 1, 100, 3))
+    .addOption(listOption('--depths <list>', 'tree depths, on hard labels and on soft targets at --temperature', 1, 12, [2, 4, 6, 8, 10]))
+    .addOption(listOption('--temperatures <list>', 'temperatures of the soft targets, at --depth', 0.05, 100, [1, 2, 4, 8, 16]))
+    .addOption(numberOption('--temperature <T>', 'temperature of the depth sweep\'s soft targets', 0.05, 100, 4))
+    .addOption(numberOption('--alpha <α>', 'weight of the hard labels mixed into the soft targets (soft term scaled by T²)', 0, 1, 0.5))
+    .option('--teacher <dir>', 'use this teacher run folder instead of training one in OUT/teacher')
+    .option('--no-cart', 'leave out CART (fitted once per depth)')
+    .option('--quick', `a small study in a few minutes (${Object.entries(QUICK).map(([k, v]) => `${k} ${v}`).join(', ')})`)
+    .addOption(common.json())
+    .addOption(common.quiet())
+    .addHelpText('after', [
+      '',
+      'Depth sweep: every --depths on hard labels and on soft targets at --temperature;',
+      'temperature sweep: every --temperatures at --depth. Run the same command again to',
+      'continue an interrupted study: finished cells are kept, a cell in progress resumes.',
+      '',
+      'Example:',
+      '  sdt study --quick --out runs/study-quick',
+      '  sdt study --dataset fashion-mnist --out runs/study-fashion',
+      '  sdt study --teacher results/mnist/distill/teacher --depths 2,4,6,8 --epochs 10 --out runs/study-mnist',
+    ].join('\n'));
+  addTreeOptions(command);
+  addTeacherOptions(command, 'teacher');
+  return command.action(async (parsed: Record<string, unknown>, self: Command) => {
+    if (parsed.quick) {
+      for (const [name, value] of Object.entries(QUICK)) {
+        if (self.getOptionValueSource(name) !== 'cli') parsed[name] = value;
+      }
+    }
+    const quiet = Boolean(parsed.quiet);
+    const tree = treeOptionsFrom({ ...parsed, seed: 1 });
+    const seeds = Array.from({ length: parsed.seeds as number }, (_, i) => i + 1);
+    const out = checkOutFolder((parsed.out as string | undefined) ?? defaultRunFolder('study', parsed.dataset as string));
+    const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
+    const dataset = openDataset({ ...(parsed as { dataset: string }), seed: 1, quiet });
+    if (!parsed.teacher && dataset.inputShape.length !== 3) {
+      throw new SdtError(`the CNN teacher needs image data; ${dataset.name} has inputs of shape [${dataset.inputShape}].`);
+    }
+    const study = await runStudy(
+      dataset,
+      {
+        grid: { seeds, depths: parsed.depths as number[], temperatures: parsed.temperatures as number[], depth: tree.depth, temperature: parsed.temperature as number, cart: Boolean(parsed.cart) },
+        tree,
+        alpha: parsed.alpha as number,
+        teacher: teacherOptionsFrom({ ...parsed, seed: 1 }, 'teacher'),
+        teacherFolder: parsed.teacher as string | undefined,
+        cart: CART_DEFAULTS,
+      },
+      out,
+      backend,
+      { dataset: dataset.name, limit: (parsed.limit as number | undefined) ?? null },
+      { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet) },
+    );
+    const settings = summarizeCells(study.cells);
+    const table = summaryTable(settings, study.teacherAccuracy);
+    writeJsonAtomic(join(out, 'summary.json'), { teacher: { folder: study.teacherFolder, testAccuracy: study.teacherAccuracy }, settings });
+    writeFileAtomic(join(out, 'summary.md'), table + '\n');
+    if (parsed.json) process.stdout.write(JSON.stringify({ study: out, teacherAccuracy: study.teacherAccuracy, settings }) + '\n');
+    else process.stdout.write(`${table}\n\nwrote ${out}\n`);
+  });
+}

@@ -1,0 +1,126 @@
+/**
+ * The stages `sdt distill` and `sdt study` share: a teacher (given, reused or trained), its
+ * outputs, and a soft tree trained on given targets. A stage whose folder already holds a
+ * finished run of the same configuration is reused; one holding a checkpoint continues.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BackendChoice } from '../backend.js';
+import type { Dataset } from '../data/dataset.js';
+import { SdtError } from '../errors.js';
+import { agreement } from '../eval/metrics.js';
+import { argMaxRows, teacherLogits } from '../models/teacher.js';
+import { loadTeacher, TEACHER_MODEL, teacherChecksum } from '../models/teacherFile.js';
+import { canonicalJson } from '../runs/checksum.js';
+import { createManifest, readManifest, type RunConfig } from '../runs/manifest.js';
+import { writeTreeRun } from '../runs/treeRun.js';
+import { cachedTeacherLogits } from './softTargets.js';
+import type { TrainCallbacks } from './train.js';
+import { trainTeacher, type TeacherOptions } from './trainTeacher.js';
+import { trainTree, type TreeTrainingOptions } from './trainTree.js';
+
+export interface StageHooks {
+  say(line: string): void;
+  progress(label: string, epochs: number): TrainCallbacks;
+}
+
+/** Continue from checkpoints (training otherwise refuses a folder holding one), and how to. */
+export interface ResumeSettings {
+  resume: boolean;
+  resumeHint: string;
+}
+
+/** A finished run (it has a manifest) made with this configuration. */
+export function sameConfig(folder: string, config: Record<string, unknown>): boolean {
+  if (!existsSync(join(folder, 'manifest.json'))) return false;
+  return canonicalJson(readManifest(folder).config) === canonicalJson(config);
+}
+
+export function readMetrics(folder: string) {
+  const path = join(folder, 'metrics.json');
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new SdtError(`${path} cannot be read as JSON (missing, truncated or corrupt).`, `Remove ${folder} to train it again.`);
+  }
+}
+
+export interface TeacherStage {
+  folder: string;
+  /** Its content checksum: a retrained teacher invalidates the trees distilled from it. */
+  checksum: string;
+  parameters: number;
+  seconds: number;
+  testAccuracy: number;
+  testPredictions: Int32Array;
+  /** The teacher's logits on the training set, cached beside the teacher. */
+  trainLogits(): Float32Array;
+}
+
+/** The teacher: a given folder, a finished run of the same configuration in `folder`, or trained now. */
+export async function teacherStage(
+  dataset: Dataset,
+  options: TeacherOptions,
+  given: string | undefined,
+  folder: string,
+  backend: BackendChoice,
+  baseConfig: RunConfig,
+  hooks: StageHooks,
+  resume: ResumeSettings,
+): Promise<TeacherStage> {
+  const K = dataset.classNames.length;
+  const teacherFolder = given ?? folder;
+  if (given && !existsSync(join(given, TEACHER_MODEL))) {
+    throw new SdtError(`teacher folder ${given} has no ${TEACHER_MODEL}.`, 'Give a folder written by `sdt teacher` (or the teacher/ folder of a distill run).');
+  }
+  let model;
+  let seconds: number;
+  if (given || sameConfig(teacherFolder, { ...baseConfig, ...options })) {
+    const trainedOn = readManifest(teacherFolder).config.dataset;
+    if (trainedOn !== dataset.name) throw new SdtError(`the teacher in ${teacherFolder} was trained on ${trainedOn}, not ${dataset.name}.`);
+    model = await loadTeacher(teacherFolder);
+    seconds = readMetrics(teacherFolder).trainingSeconds;
+    hooks.say(`teacher: reusing ${teacherFolder}`);
+  } else {
+    const trained = await trainTeacher(dataset, options, teacherFolder, backend, baseConfig, hooks.progress('teacher', options.epochs), resume);
+    model = trained.model;
+    seconds = trained.seconds;
+  }
+  const checksum = teacherChecksum(teacherFolder);
+  const testPredictions = argMaxRows(teacherLogits(model, dataset.test), K);
+  const testAccuracy = agreement(testPredictions, dataset.test.y);
+  hooks.say(`teacher test accuracy ${(testAccuracy * 100).toFixed(2)} %`);
+  return {
+    folder: teacherFolder,
+    checksum,
+    parameters: model.countParams(),
+    seconds,
+    testAccuracy,
+    testPredictions,
+    trainLogits() {
+      const { logits, cached, path } = cachedTeacherLogits(teacherFolder, checksum, dataset, () => teacherLogits(model, dataset.train));
+      hooks.say(`teacher logits on the training set: ${cached ? 'cached' : 'computed'} (${path})`);
+      return logits;
+    },
+  };
+}
+
+/** A soft tree trained on `targets` into `folder`, unless a finished run of `config` is there; its metrics. */
+export async function treeStage(
+  dataset: Dataset,
+  name: string,
+  targets: () => Float32Array,
+  options: TreeTrainingOptions,
+  folder: string,
+  config: RunConfig,
+  backend: BackendChoice,
+  hooks: StageHooks,
+  resume: ResumeSettings,
+) {
+  if (sameConfig(folder, config)) hooks.say(`${name}: reusing ${folder}`);
+  else {
+    const tree = await trainTree(dataset, targets(), options, hooks.progress(name, options.epochs), { folder, config, ...resume });
+    writeTreeRun(folder, createManifest(name, config, backend, dataset.files), tree);
+  }
+  return readMetrics(folder);
+}

@@ -1,0 +1,102 @@
+/**
+ * `sdt study`: trains every cell of the grid into its own run folder below `out`, skipping
+ * cells already finished with the same configuration and continuing a cell from its
+ * checkpoint, so an interrupted study goes on where it stopped.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BackendChoice } from '../backend.js';
+import type { Dataset } from '../data/dataset.js';
+import { SdtError } from '../errors.js';
+import { canonicalJson } from '../runs/checksum.js';
+import { ensureFolder, writeJsonAtomic } from '../runs/files.js';
+import { createManifest, readManifest, type RunConfig } from '../runs/manifest.js';
+import { mixTargets, softTargets } from '../distill/softTargets.js';
+import { readMetrics, sameConfig, teacherStage, treeStage, type StageHooks } from '../distill/stages.js';
+import { trainCartRun, type CartRunOptions } from '../distill/trainCart.js';
+import type { TeacherOptions } from '../distill/trainTeacher.js';
+import { oneHot, type TreeTrainingOptions } from '../distill/trainTree.js';
+import { studyCells, type StudyCell, type StudyGrid } from './grid.js';
+
+export interface StudyOptions {
+  grid: StudyGrid;
+  /** Everything about the trees but depth and seed, which the grid sets. */
+  tree: TreeTrainingOptions;
+  alpha: number;
+  teacher: TeacherOptions;
+  /** A finished teacher run to use instead of training one in `out/teacher`. */
+  teacherFolder?: string;
+  cart: CartRunOptions;
+}
+
+export interface CellResult {
+  cell: StudyCell;
+  folder: string;
+  metrics: Record<string, any>;
+  trained: boolean;
+}
+
+/** What must not change between the runs of one study folder (the grid may grow). */
+const fixedSettings = (config: Record<string, unknown>) => {
+  const { seeds, depths, temperatures, ...fixed } = config;
+  return fixed;
+};
+
+export async function runStudy(
+  dataset: Dataset,
+  options: StudyOptions,
+  out: string,
+  backend: BackendChoice,
+  baseConfig: { dataset: string; limit: number | null },
+  hooks: StageHooks,
+): Promise<{ teacherFolder: string; teacherAccuracy: number; cells: CellResult[] }> {
+  const K = dataset.classNames.length;
+  const studyConfig = { ...baseConfig, ...options.grid, tree: { ...options.tree, depth: null, seed: null }, alpha: options.alpha, teacher: options.teacher, teacherFolder: options.teacherFolder ?? null, cart: options.cart, seed: options.grid.seeds[0] };
+  if (existsSync(join(out, 'manifest.json'))) {
+    const before = readManifest(out);
+    if (before.command !== 'study' || canonicalJson(fixedSettings(before.config)) !== canonicalJson(fixedSettings(studyConfig))) {
+      throw new SdtError(`${out} holds a ${before.command === 'study' ? 'study with other settings' : `${before.command} run`}; give the same options (only --seeds, --depths and --temperatures may grow), or another --out.`);
+    }
+  }
+  ensureFolder(out);
+  writeJsonAtomic(join(out, 'manifest.json'), createManifest('study', studyConfig, backend, dataset.files));
+
+  const resume = (folder: string) => ({ resume: true, resumeHint: `the same sdt study command (it continues ${folder})` });
+  const teacherSeed = { ...baseConfig, seed: 1 };
+  const teacher = await teacherStage(dataset, { ...options.teacher, seed: 1 }, options.teacherFolder, join(out, 'teacher'), backend, teacherSeed, hooks, resume(join(out, 'teacher')));
+  const hard = oneHot(dataset.train.y, K);
+  const targets = new Map<number, Float32Array>();
+  const softAt = (temperature: number) => {
+    if (!targets.has(temperature)) targets.set(temperature, mixTargets(softTargets(teacher.trainLogits(), K, temperature), hard, options.alpha, temperature));
+    return targets.get(temperature)!;
+  };
+
+  const cells = studyCells(options.grid);
+  const results: CellResult[] = [];
+  for (const [i, cell] of cells.entries()) {
+    const folder = join(out, cell.name);
+    const label = `cell ${i + 1}/${cells.length} ${cell.name}`;
+    const cellConfig: RunConfig = { ...baseConfig, seed: cell.seed };
+    let trained = false;
+    if (cell.kind === 'cart') {
+      const cart = { ...options.cart, maxDepth: cell.depth };
+      if (!sameConfig(folder, { ...cellConfig, ...cart })) {
+        trainCartRun(dataset, cart, folder, backend, cellConfig);
+        trained = true;
+      }
+    } else {
+      const tree = { ...options.tree, depth: cell.depth, seed: cell.seed };
+      const soft = cell.kind === 'distilled'
+        ? { temperature: cell.temperature, alpha: options.alpha, teacher: teacher.folder, teacherChecksum: teacher.checksum }
+        : {};
+      const config = { ...cellConfig, ...tree, ...soft };
+      trained = !sameConfig(folder, config);
+      const cellHooks = { say: hooks.say, progress: (_: string, epochs: number) => hooks.progress(label, epochs) };
+      await treeStage(dataset, cell.kind, () => (cell.kind === 'distilled' ? softAt(cell.temperature!) : hard), tree, folder, config, backend, cellHooks, resume(folder));
+    }
+    const metrics = readMetrics(folder);
+    hooks.say(`${label}: ${trained ? 'trained' : 'already done'}, test accuracy ${(100 * (metrics.test.maxPathAccuracy ?? metrics.test.accuracy)).toFixed(2)} %`);
+    results.push({ cell, folder, metrics, trained });
+  }
+  return { teacherFolder: teacher.folder, teacherAccuracy: teacher.testAccuracy, cells: results };
+}

@@ -10,6 +10,7 @@ import { distillCommand } from './commands/distill.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
 import { notBuiltCommand } from './commands/notBuilt.js';
+import { reproduceCommand } from './commands/reproduce.js';
 import { studyCommand } from './commands/study.js';
 import { teacherCommand } from './commands/teacher.js';
 import { reportError } from './errors.js';
@@ -29,7 +30,8 @@ export function createProgram(): Command {
     .addCommand(evaluateCommand())
     .addCommand(explainCommand())
     .addCommand(notBuiltCommand('report', 'comparison report (HTML and Markdown) of run folders', 6))
-    .addCommand(studyCommand());
+    .addCommand(studyCommand())
+    .addCommand(reproduceCommand());
   // Commander's own messages (unknown option, missing argument) go through the same one-line path.
   const quietErrors = (command: Command) => {
     command.exitOverride().configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'sdt: ')) });

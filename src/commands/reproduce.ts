@@ -1,0 +1,64 @@
+/** `sdt reproduce MANIFEST`: make a run again from its manifest and compare, metric by metric. */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Command } from 'commander';
+import { checkSameData, reproduceRun, REPRODUCIBLE } from '../distill/reproduce.js';
+import { readMetrics } from '../distill/stages.js';
+import { SdtError } from '../errors.js';
+import { comparisonLines, compareMetrics } from '../eval/compareMetrics.js';
+import { checkOutFolder, writeJsonAtomic } from '../runs/files.js';
+import { readManifest } from '../runs/manifest.js';
+import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
+import { common, numberOption } from './options.js';
+import { trainingProgress } from './trainingProgress.js';
+
+/** The run folder a MANIFEST argument names: the folder itself, or the folder of a manifest.json. */
+function runFolderOf(path: string): string {
+  if (!existsSync(path)) throw new SdtError(`${path} does not exist.`);
+  return statSync(path).isDirectory() ? path : dirname(path);
+}
+
+export function reproduceCommand(): Command {
+  return new Command('reproduce')
+    .description(`make a run (${REPRODUCIBLE.join(', ')}) again from its manifest and compare the new metrics with the recorded ones`)
+    .argument('<manifest>', 'a run\'s manifest.json, or its folder')
+    .addOption(common.out('the new run'))
+    .addOption(numberOption('--tolerance <share>', 'largest accepted change of an accuracy (0.002 = 0.2 percentage points)', 0, 1, 0.002))
+    .addOption(common.dataDir())
+    .addOption(common.backend())
+    .addOption(common.json())
+    .addOption(common.quiet())
+    .addHelpText('after', [
+      '',
+      'Exits with status 1 when a metric differs beyond the tolerance. Run it again with the',
+      'same --out to continue an interrupted reproduction.',
+      '',
+      'Example:',
+      '  sdt reproduce results/mnist/cart-d8/manifest.json',
+      '  sdt reproduce results/mnist/study/d4-hard-s1 --out runs/again --tolerance 0.005',
+    ].join('\n'))
+    .action(async (path: string, parsed: Record<string, unknown>) => {
+      const quiet = Boolean(parsed.quiet);
+      const folder = runFolderOf(path);
+      const manifest = readManifest(folder);
+      if (!REPRODUCIBLE.includes(manifest.command)) {
+        throw new SdtError(`${join(folder, 'manifest.json')} describes a ${manifest.command} of several runs; reproduce one of them (its ${REPRODUCIBLE.join(', ')} folders each hold a manifest.json).`);
+      }
+      const recorded = readMetrics(folder);
+      const out = checkOutFolder((parsed.out as string | undefined) ?? defaultRunFolder(`reproduce-${manifest.command}`, String(manifest.config.dataset)));
+      const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
+      const config = manifest.config as { dataset: string; limit?: number | null; seed: number };
+      const dataset = openDataset({ dataset: config.dataset, limit: config.limit ?? undefined, seed: config.seed, dataDir: parsed.dataDir as string | undefined, quiet });
+      checkSameData(manifest, dataset, join(folder, 'manifest.json'));
+      if (manifest.backend.name !== backend.name) say({ quiet }, `note: the run was made on the ${manifest.backend.name} backend, this one runs on ${backend.name}`);
+      const fresh = await reproduceRun(manifest, dataset, out, backend, { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet) });
+      const rows = compareMetrics(recorded, fresh, parsed.tolerance as number);
+      writeJsonAtomic(join(out, 'reproduction.json'), { of: folder, tolerance: parsed.tolerance, rows });
+      const differing = rows.filter((r) => !r.agrees);
+      if (parsed.json) process.stdout.write(JSON.stringify({ of: folder, run: out, tolerance: parsed.tolerance, rows }) + '\n');
+      else process.stdout.write(`${comparisonLines(rows)}\n\nwrote ${out}\n`);
+      if (differing.length) {
+        throw new SdtError(`${differing.map((r) => r.metric).join(', ')} of ${folder} differ${differing.length === 1 ? 's' : ''} beyond the tolerance ${parsed.tolerance} (see the table above).`);
+      }
+    });
+}

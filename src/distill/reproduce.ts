@@ -1,0 +1,62 @@
+/**
+ * Makes a run again from its manifest alone (command, configuration, seed) and compares the
+ * new metrics with the recorded ones. The data must be the data the run was made with.
+ */
+import type { BackendChoice } from '../backend.js';
+import type { Dataset } from '../data/dataset.js';
+import { SdtError } from '../errors.js';
+import type { Manifest } from '../runs/manifest.js';
+import { mixTargets, softTargets } from './softTargets.js';
+import { readMetrics, teacherStage, treeStage, type StageHooks } from './stages.js';
+import { CART_DEFAULTS, trainCartRun } from './trainCart.js';
+import { TEACHER_DEFAULTS } from './trainTeacher.js';
+import { oneHot, TREE_DEFAULTS } from './trainTree.js';
+
+export const REPRODUCIBLE = ['teacher', 'baseline', 'distilled', 'cart'];
+
+/** The options a command took, read back from a configuration that holds them among others. */
+function pick<T extends object>(defaults: T, config: Record<string, unknown>): T {
+  return Object.fromEntries(Object.keys(defaults).map((key) => [key, key in config ? config[key] : defaults[key as keyof T]])) as T;
+}
+
+/** Every data file the run read must be the same file now. */
+export function checkSameData(manifest: Manifest, dataset: Dataset, manifestPath: string): void {
+  for (const recorded of manifest.data) {
+    const now = dataset.files.find((f) => f.role === recorded.role);
+    if (now && now.sha256 !== recorded.sha256) {
+      throw new SdtError(`${now.path} is not the ${recorded.role} file the run in ${manifestPath} used (sha256 ${now.sha256.slice(0, 12)}…, recorded ${recorded.sha256.slice(0, 12)}…).`);
+    }
+  }
+}
+
+/** Trains the run `manifest` describes into `out`; returns its metrics. */
+export async function reproduceRun(manifest: Manifest, dataset: Dataset, out: string, backend: BackendChoice, hooks: StageHooks) {
+  const config = manifest.config as Record<string, unknown> & { seed: number };
+  const base = { dataset: config.dataset, limit: config.limit ?? null, seed: config.seed };
+  const resume = { resume: true, resumeHint: `the same sdt reproduce command (it continues ${out})` };
+  const K = dataset.classNames.length;
+  switch (manifest.command) {
+    case 'teacher':
+      await teacherStage(dataset, pick(TEACHER_DEFAULTS, config), undefined, out, backend, base, hooks, resume);
+      break;
+    case 'cart':
+      trainCartRun(dataset, pick(CART_DEFAULTS, config), out, backend, base);
+      break;
+    case 'baseline':
+      await treeStage(dataset, 'baseline', () => oneHot(dataset.train.y, K), pick(TREE_DEFAULTS, config), out, config, backend, hooks, resume);
+      break;
+    case 'distilled': {
+      const teacher = await teacherStage(dataset, TEACHER_DEFAULTS, config.teacher as string, '', backend, base, hooks, resume);
+      if (teacher.checksum !== config.teacherChecksum) {
+        throw new SdtError(`the teacher in ${teacher.folder} has changed since the run was made (its checksum differs from the manifest's).`);
+      }
+      const [T, alpha] = [config.temperature as number, config.alpha as number];
+      const targets = () => mixTargets(softTargets(teacher.trainLogits(), K, T), oneHot(dataset.train.y, K), alpha, T);
+      await treeStage(dataset, 'distilled', targets, pick(TREE_DEFAULTS, config), out, config, backend, hooks, resume);
+      break;
+    }
+    default:
+      throw new SdtError(`a ${manifest.command} manifest describes several runs; reproduce one of them (its ${REPRODUCIBLE.join(', ')} folders each hold a manifest.json).`);
+  }
+  return readMetrics(out);
+}

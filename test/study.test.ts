@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { studyCells } from '../src/study/grid.js';
+import { spread } from '../src/study/summary.js';
+import { expectOneSentence, sdt } from './run.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'sdt-study-'));
+const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+const teacher = join(scratch, 'teacher');
+const tiny = ['--limit', '400', '--epochs', '2', '--batch-size', '32', '--quiet'];
+const manifestOf = (folder: string) => JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
+const metricsOf = (folder: string) => JSON.parse(readFileSync(join(folder, 'metrics.json'), 'utf8'));
+
+describe('studyCells', () => {
+  it('crosses a depth sweep and a temperature sweep at the reference point, every tree at every seed', () => {
+    const cells = studyCells({ seeds: [1, 2], depths: [2, 8], temperatures: [1, 4], depth: 8, temperature: 4, cart: true });
+    const names = cells.map((c) => c.name);
+    expect(new Set(names).size).toBe(names.length);
+    // per seed: hard and T4 at depths 2 and 8, T1 at depth 8 (T4 at depth 8 only once); CART once per depth
+    expect(names.filter((n) => n.endsWith('-s1')).sort()).toEqual(['d2-T4-s1', 'd2-hard-s1', 'd8-T1-s1', 'd8-T4-s1', 'd8-hard-s1']);
+    expect(cells.length).toBe(12);
+    expect(names.filter((n) => n.includes('cart'))).toEqual(['d2-cart', 'd8-cart']);
+  });
+});
+
+describe('spread', () => {
+  it('is the mean and the sample standard deviation', () => {
+    expect(spread([0.9, 0.92, 0.94])).toEqual({ mean: expect.closeTo(0.92, 12), std: expect.closeTo(0.02, 12), n: 3 });
+    expect(spread([0.5])).toEqual({ mean: 0.5, std: 0, n: 1 });
+  });
+});
+
+describe('sdt study and sdt reproduce on tiny runs', () => {
+  beforeAll(() => {
+    const run = sdt(['teacher', '--limit', '400', '--epochs', '1', '--batch-size', '32', '--quiet', '--out', teacher]);
+    expect(run.stderr).toBe('');
+  }, 120_000);
+
+  const studyArgs = (out: string, ...extra: string[]) => ['study', '--teacher', teacher, ...tiny, '--depths', '2,3', '--temperatures', '2', '--depth', '2', '--temperature', '2', '--seeds', '2', '--no-cart', '--out', out, ...extra];
+
+  it('an interrupted study resumes without redoing finished cells, and its summary is the mean over seeds', async () => {
+    const out = join(scratch, 'study');
+    // Interrupt the study (SIGINT, as Ctrl-C) as soon as its first cell is finished.
+    const child = spawn(process.execPath, [cli, ...studyArgs(out).filter((a) => a !== '--quiet')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (/cell 1\/\d+ \S+: trained/.test(stderr)) child.kill('SIGINT');
+      });
+      child.on('exit', () => resolve());
+    });
+    expect(child.exitCode ?? 128 + 2).not.toBe(0);
+    const first = /cell 1\/\d+ (\S+): trained/.exec(stderr)![1];
+    const finishedAt = manifestOf(join(out, first)).createdAt;
+    expect(existsSync(join(out, 'summary.json'))).toBe(false);
+
+    const again = sdt(studyArgs(out).filter((a) => a !== '--quiet'));
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(new RegExp(`cell 1/\\d+ ${first}: already done`));
+    expect(manifestOf(join(out, first)).createdAt).toBe(finishedAt);
+
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const hard2 = summary.settings.find((s: { kind: string; depth: number }) => s.kind === 'baseline' && s.depth === 2);
+    const accuracies = ['d2-hard-s1', 'd2-hard-s2'].map((c) => metricsOf(join(out, c)).test.maxPathAccuracy);
+    expect(hard2.maxPath.n).toBe(2);
+    expect(hard2.maxPath.mean).toBeCloseTo((accuracies[0] + accuracies[1]) / 2, 12);
+    expect(again.stdout).toMatch(/\| soft tree, distilled T = 2 \| 3 \|/);
+  }, 240_000);
+
+  it('refuses a study folder made with other settings', () => {
+    const out = join(scratch, 'study');
+    expect(expectOneSentence(sdt(studyArgs(out, '--alpha', '0.9')))).toMatch(/holds a study with other settings/);
+  });
+
+  it('reproduce makes a cell again exactly, and flags a metric that differs beyond the tolerance', () => {
+    const cell = join(scratch, 'study', 'd2-T2-s1');
+    const same = sdt(['reproduce', cell, '--out', join(scratch, 'again'), '--quiet']);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toMatch(/\| test\.maxPathAccuracy \| .* \| ok \|/);
+    expect(same.stdout).not.toMatch(/DIFFERS/);
+
+    // The same run, against a record that claims 5 points more.
+    const metrics = metricsOf(cell);
+    metrics.test.maxPathAccuracy += 0.05;
+    writeFileSync(join(cell, 'metrics.json'), JSON.stringify(metrics));
+    const differs = sdt(['reproduce', join(cell, 'manifest.json'), '--out', join(scratch, 'again2'), '--quiet']);
+    expect(differs.stdout).toMatch(/\| test\.maxPathAccuracy \| .* \| DIFFERS \|/);
+    expect(differs.stdout).toMatch(/\| test\.mixtureAccuracy \| .* \| ok \|/);
+    expect(expectOneSentence(differs)).toMatch(/test\.maxPathAccuracy of .* differs beyond the tolerance 0\.002/);
+  }, 120_000);
+
+  it('reproduce refuses a manifest of several runs and a missing path', () => {
+    expect(expectOneSentence(sdt(['reproduce', join(scratch, 'study')]))).toMatch(/describes a study of several runs/);
+    expect(expectOneSentence(sdt(['reproduce', join(scratch, 'nowhere')]))).toMatch(/nowhere does not exist/);
+  });
+});

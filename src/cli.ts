@@ -9,7 +9,7 @@ import { datasetsCommand } from './commands/datasets.js';
 import { distillCommand } from './commands/distill.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
-import { notBuiltCommand } from './commands/notBuilt.js';
+import { reportCommand } from './commands/report.js';
 import { reproduceCommand } from './commands/reproduce.js';
 import { studyCommand } from './commands/study.js';
 import { teacherCommand } from './commands/teacher.js';
@@ -29,7 +29,7 @@ export function createProgram(): Command {
     .addCommand(distillCommand())
     .addCommand(evaluateCommand())
     .addCommand(explainCommand())
-    .addCommand(notBuiltCommand('report', 'comparison report (HTML and Markdown) of run folders', 6))
+    .addCommand(reportCommand())
     .addCommand(studyCommand())
     .addCommand(reproduceCommand());
   // Commander's own messages (unknown option, missing argument) go through the same one-line path.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectOneSentence, sdt } from './run.js';
 
-const COMMANDS = ['datasets', 'teacher', 'baseline', 'cart', 'distill', 'evaluate', 'explain', 'report', 'study'];
+const COMMANDS = ['datasets', 'teacher', 'baseline', 'cart', 'distill', 'evaluate', 'explain', 'report', 'study', 'reproduce'];
 const scratch = mkdtempSync(join(tmpdir(), 'sdt-cli-'));
 
 describe('sdt --help', () => {

@@ -8,11 +8,11 @@ import { initBackend } from '../src/backend.js';
 import { loadDataset } from '../src/data/datasets.js';
 import { oneHot, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
 import { train } from '../src/distill/train.js';
-import { createSoftTree, type TreeConfig } from '../src/models/sdt.js';
+import { createSoftTree, logPathProbabilities, type TreeConfig } from '../src/models/sdt.js';
 import { parseTreeFile, readTreeFile, treeFileFrom, treeParametersOf } from '../src/models/treeFile.js';
 import { createTreePredictor } from '../src/models/treePredictor.js';
 import { predictTree, treeLearner } from '../src/models/treePredictions.js';
-import { innerCount, leafCount, pathToLeaf } from '../src/models/treeLayout.js';
+import { innerCount, leafCount, pathToLeaf, routingMatrix } from '../src/models/treeLayout.js';
 import { randomSource } from '../src/random.js';
 
 const config = (over: Partial<TreeConfig>): TreeConfig => ({
@@ -90,6 +90,24 @@ describe('createSoftTree', () => {
   });
 });
 
+describe('logPathProbabilities', () => {
+  it('gives the same values, and the same gradients, level by level as with the routing matrix', () => {
+    const depth = 4;
+    const I = innerCount(depth);
+    const z = randomMatrix(6, I, 7, 3);
+    const both = (routing?: tf.Tensor2D) => tf.valueAndGrad((zz: tf.Tensor) => {
+      const logRight = tf.neg(tf.softplus(tf.neg(zz))) as tf.Tensor2D;
+      const logLeft = tf.neg(tf.softplus(zz)) as tf.Tensor2D;
+      return tf.sum(tf.mul(tf.exp(logPathProbabilities(logLeft, logRight, depth, routing)), tf.range(1, I + leafCount(depth) + 1)));
+    })(z);
+    const byMatrix = both(tf.tensor2d(routingMatrix(depth), [2 * I, I + leafCount(depth)]));
+    const byLevel = both();
+    expect(byLevel.value.dataSync()[0]).toBeCloseTo(byMatrix.value.dataSync()[0], 3);
+    const [g1, g2] = [byLevel.grad.dataSync(), byMatrix.grad.dataSync()];
+    g1.forEach((g, i) => expect(g).toBeCloseTo(g2[i], 4));
+  });
+});
+
 describe('pathToLeaf', () => {
   it('walks the layout by hand: leaf 5 of depth 3 is node 12 = right of 5, left of 2, right of 0', () => {
     expect(pathToLeaf(3, 5)).toEqual([{ node: 0, right: true }, { node: 2, right: false }, { node: 5, right: true }]);
@@ -120,6 +138,12 @@ describe('sdt-tree/1 files and the pure predictor', () => {
       const p = predictor.predict(dataset.test.x.subarray(i * 784, (i + 1) * 784));
       expect(p.leaf).toBe(trained.predictions.leaf[i]);
       expect(p.maxPathClass).toBe(trained.predictions.maxPath[i]);
+      // The best-first search finds the same leaf, and its steps are that leaf's ancestors.
+      const path = predictor.maxPath(dataset.test.x.subarray(i * 784, (i + 1) * 784));
+      expect(path.leaf).toBe(p.leaf);
+      expect(path.logProbability).toBeCloseTo(p.logPath[innerCount(5) + p.leaf], 9);
+      expect(path.steps.map((s) => s.probabilityRight)).toEqual(path.steps.map((s) => expect.closeTo(p.branch[s.node], 12)));
+      expect(path.steps.length).toBe(5);
       for (let k = 0; k < 10; k++) maxDifference = Math.max(maxDifference, Math.abs(p.mixture[k] - trained.predictions.mixtureProbabilities[i * 10 + k]));
     }
     expect(maxDifference).toBeLessThan(1e-5);

@@ -7,6 +7,7 @@ export { describePath, type PathView, type StepView } from './describePath.js';
 export { explain, type Explanation, type PathStep } from './explanation.js';
 export { activeInputs, maxPathFlow, type Flow } from './flow.js';
 export { readInputFile, type InputValues } from './inputFile.js';
+export { linePlot, type LinePlotOptions, type LinePoint, type LineSeries } from './linePlot.js';
 export { renderPage } from './page.js';
 export { decodePng, encodePng } from './png.js';
 export { imageShape, type ImageShape } from './raster.js';

@@ -1,7 +1,8 @@
 /**
  * The soft decision tree of Frosst & Hinton (2017), "Distilling a Neural Network Into a
  * Soft Decision Tree", vectorised: all inner-node logits are one product X·W, and all log
- * path probabilities one more product with a fixed 0/1 routing matrix (see treeLayout.ts).
+ * path probabilities one more product with a fixed 0/1 routing matrix (see treeLayout.ts),
+ * or, for deep trees, a pass over the levels.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { randomSource } from '../random.js';
@@ -69,6 +70,32 @@ function gaussian(size: number, std: number, seed: number): Float32Array {
   return out;
 }
 
+/**
+ * Up to this depth the log path probabilities are one product with the 0/1 routing matrix;
+ * deeper, level by level. The matrix grows as 4^D (2 MB at depth 8, 268 MB at depth 12):
+ * measured in CPU time per example, the product trains 8 % faster at depth 8, the levels
+ * 2.7× faster at depth 10.
+ */
+export const ROUTING_MATRIX_DEPTH = 8;
+
+/**
+ * log P^t(x) for every node t (inner nodes, then leaves) [n, I + L], from log(1 − p_i) and
+ * log p_i [n, I]: P^left child = P^i (1 − p_i), P^right child = P^i p_i, log P^root = 0.
+ */
+export function logPathProbabilities(logLeft: tf.Tensor2D, logRight: tf.Tensor2D, depth: number, routing?: tf.Tensor2D): tf.Tensor2D {
+  if (routing) return tf.matMul(tf.concat([logRight, logLeft], 1), routing); // Σ of the branches above each node
+  const n = logLeft.shape[0];
+  const levels: tf.Tensor2D[] = [tf.zeros([n, 1])];
+  for (let d = 0; d < depth; d++) {
+    const [start, width] = [2 ** d - 1, 2 ** d];
+    const left = tf.add(levels[d], tf.slice(logLeft, [0, start], [n, width]));
+    const right = tf.add(levels[d], tf.slice(logRight, [0, start], [n, width]));
+    // Children 2i+1 and 2i+2 sit side by side: interleave the two on a last axis.
+    levels.push(tf.reshape(tf.stack([left, right], 2), [n, 2 * width]));
+  }
+  return tf.concat(levels, 1);
+}
+
 export function createSoftTree(config: TreeConfig): SoftTree {
   const { depth, features: F, classes: K } = config;
   const I = innerCount(depth);
@@ -78,7 +105,7 @@ export function createSoftTree(config: TreeConfig): SoftTree {
   const phi = tf.variable(tf.tensor2d(gaussian(L * K, 0.1, config.seed + 1), [L, K]), true);
   const beta = tf.variable(tf.scalar(config.beta), config.learnBeta);
   const alphaAverage = tf.variable(tf.fill([I], 0.5), false);
-  const routing = tf.keep(tf.tensor2d(routingMatrix(depth), [2 * I, I + L]));
+  const routing = depth <= ROUTING_MATRIX_DEPTH ? tf.keep(tf.tensor2d(routingMatrix(depth), [2 * I, I + L])) : undefined;
   // Penalty weight of node i: 2^−d, divided by the level's node count 2^d when averaging.
   const levelWeight = Float32Array.from({ length: I }, (_, i) => {
     const d = nodeDepth(i);
@@ -97,9 +124,8 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     const z = tf.mul(beta, tf.add(tf.matMul(x, W), b)) as tf.Tensor2D; // β(x·w_i + b_i), [n, I]
     // log σ(z) = −softplus(−z), log(1 − σ(z)) = −softplus(z): never log(0).
     const logRight = tf.neg(tf.softplus(tf.neg(z))) as tf.Tensor2D;
-    const logLeft = tf.neg(tf.softplus(z));
-    const logPath = tf.matMul(tf.concat([logRight, logLeft], 1), routing) as tf.Tensor2D; // log P^t(x), [n, I + L]
-    return { logPath, logRight };
+    const logLeft = tf.neg(tf.softplus(z)) as tf.Tensor2D;
+    return { logPath: logPathProbabilities(logLeft, logRight, depth, routing), logRight };
   }
 
   function logLeafProbabilities(x: tf.Tensor2D): tf.Tensor2D {
@@ -165,6 +191,6 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     anneal(progress) {
       if (config.betaEnd) tf.tidy(() => beta.assign(tf.scalar(config.beta * (config.betaEnd! / config.beta) ** progress)));
     },
-    dispose: () => tf.dispose([W, b, phi, beta, alphaAverage, routing, weightTensor, decayTensor]),
+    dispose: () => tf.dispose([W, b, phi, beta, alphaAverage, weightTensor, decayTensor, ...(routing ? [routing] : [])]),
   };
 }

@@ -20,12 +20,26 @@ export interface TreePrediction {
   logPath: Float64Array;
 }
 
+/** The explanation of one example: its max path, found without evaluating the whole tree. */
+export interface MaxPath {
+  leaf: number;
+  maxPathClass: number;
+  leafDistribution: Float64Array;
+  /** log P^ℓ(x) of that leaf. */
+  logProbability: number;
+  /** Root first: each inner node on the path, p_i(x), and whether the path turns right. */
+  steps: { node: number; probabilityRight: number; right: boolean }[];
+  /** How many inner nodes the search evaluated (of 2^D − 1). */
+  evaluated: number;
+}
+
 export interface TreePredictor {
   features: number;
   classes: number;
   /** Model input from raw values (pixels 0–255, CSV numbers) via the file's preprocessing. */
   preprocess(raw: ArrayLike<number>): Float32Array;
   predict(x: ArrayLike<number>): TreePrediction;
+  maxPath(x: ArrayLike<number>): MaxPath;
 }
 
 const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
@@ -56,6 +70,21 @@ export function createTreePredictor(file: TreeFile): TreePredictor {
   const { scale, offset } = file.preprocessing;
   const at = (p: number | number[], j: number) => (typeof p === 'number' ? p : p[j]);
 
+  /** β(x·w_i + b_i), four running sums so the loop pipelines. */
+  const logit = (i: number, x: ArrayLike<number>) => {
+    const row = i * F;
+    let [s0, s1, s2, s3] = [0, 0, 0, 0];
+    let j = 0;
+    for (; j + 3 < F; j += 4) {
+      s0 += weights[row + j] * x[j];
+      s1 += weights[row + j + 1] * x[j + 1];
+      s2 += weights[row + j + 2] * x[j + 2];
+      s3 += weights[row + j + 3] * x[j + 3];
+    }
+    for (; j < F; j++) s0 += weights[row + j] * x[j];
+    return file.beta * (biases[i] + s0 + s1 + s2 + s3);
+  };
+
   return {
     features: F,
     classes: K,
@@ -64,10 +93,7 @@ export function createTreePredictor(file: TreeFile): TreePredictor {
       const branch = new Float64Array(I);
       const logPath = new Float64Array(I + L); // log P^root = 0
       for (let i = 0; i < I; i++) {
-        let dot = biases[i];
-        const row = i * F;
-        for (let j = 0; j < F; j++) dot += weights[row + j] * x[j];
-        const z = file.beta * dot; // p_i = σ(β(x·w_i + b_i))
+        const z = logit(i, x); // p_i = σ(β(x·w_i + b_i))
         branch[i] = 1 / (1 + Math.exp(-z));
         logPath[2 * i + 1] = logPath[i] - softplus(z); // left: log(1 − σ(z))
         logPath[2 * i + 2] = logPath[i] - softplus(-z); // right: log σ(z)
@@ -80,6 +106,36 @@ export function createTreePredictor(file: TreeFile): TreePredictor {
       }
       const leaf = leafNode - I;
       return { leaf, maxPathClass: leafClass[leaf], leafDistribution: Q[leaf], mixture, mixtureClass: argMax(mixture), branch, logPath };
+    },
+    maxPath(x) {
+      // Best-first search: path probabilities only shrink going down, so the first leaf taken
+      // from the frontier has the greatest P^ℓ(x) of all; on a trained tree few nodes are opened.
+      const z = new Float64Array(I);
+      const frontier = [0];
+      const logP = [0];
+      let evaluated = 0;
+      for (;;) {
+        let best = 0;
+        for (let k = 1; k < frontier.length; k++) if (logP[k] > logP[best] || (logP[k] === logP[best] && frontier[k] < frontier[best])) best = k;
+        const [node, lp] = [frontier[best], logP[best]];
+        frontier[best] = frontier[frontier.length - 1];
+        logP[best] = logP[logP.length - 1];
+        frontier.pop();
+        logP.pop();
+        if (node >= I) {
+          const leaf = node - I;
+          const steps: MaxPath['steps'] = [];
+          for (let t = node; t > 0; t = (t - 1) >> 1) {
+            const parent = (t - 1) >> 1;
+            steps.unshift({ node: parent, probabilityRight: 1 / (1 + Math.exp(-z[parent])), right: t === 2 * parent + 2 });
+          }
+          return { leaf, maxPathClass: leafClass[leaf], leafDistribution: Q[leaf], logProbability: lp, steps, evaluated };
+        }
+        z[node] = logit(node, x);
+        evaluated++;
+        frontier.push(2 * node + 1, 2 * node + 2);
+        logP.push(lp - softplus(z[node]), lp - softplus(-z[node])); // left: log(1 − σ(z)), right: log σ(z)
+      }
     },
   };
 }

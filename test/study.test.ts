@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { studyCells } from '../src/study/grid.js';
-import { spread } from '../src/study/summary.js';
 import { expectOneSentence, sdt } from './run.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sdt-study-'));
@@ -24,13 +23,6 @@ describe('studyCells', () => {
     expect(names.filter((n) => n.endsWith('-s1')).sort()).toEqual(['d2-T4-s1', 'd2-hard-s1', 'd8-T1-s1', 'd8-T4-s1', 'd8-hard-s1']);
     expect(cells.length).toBe(12);
     expect(names.filter((n) => n.includes('cart'))).toEqual(['d2-cart', 'd8-cart']);
-  });
-});
-
-describe('spread', () => {
-  it('is the mean and the sample standard deviation', () => {
-    expect(spread([0.9, 0.92, 0.94])).toEqual({ mean: expect.closeTo(0.92, 12), std: expect.closeTo(0.02, 12), n: 3 });
-    expect(spread([0.5])).toEqual({ mean: 0.5, std: 0, n: 1 });
   });
 });
 
@@ -69,7 +61,8 @@ describe('sdt study and sdt reproduce on tiny runs', () => {
     const accuracies = ['d2-hard-s1', 'd2-hard-s2'].map((c) => metricsOf(join(out, c)).test.maxPathAccuracy);
     expect(hard2.maxPath.n).toBe(2);
     expect(hard2.maxPath.mean).toBeCloseTo((accuracies[0] + accuracies[1]) / 2, 12);
-    expect(again.stdout).toMatch(/\| soft tree, distilled T = 2 \| 3 \|/);
+    for (const file of ['report.html', 'report.md', 'depth.svg', 'temperature.svg']) expect(existsSync(join(out, file))).toBe(true);
+    expect(again.stdout).toMatch(/\| soft tree, distilled T = 2 \| 3 \| [\d.]+ ± [\d.]+ % \(n = 2\) \|/);
   }, 240_000);
 
   it('refuses a study folder made with other settings', () => {

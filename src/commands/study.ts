@@ -5,6 +5,8 @@ import { CART_DEFAULTS } from '../distill/trainCart.js';
 import { SdtError } from '../errors.js';
 import { checkOutFolder, writeFileAtomic, writeJsonAtomic } from '../runs/files.js';
 import { runStudy } from '../study/runStudy.js';
+import { writeReport } from '../report/index.js';
+import { depthPlot, temperaturePlot } from '../study/plots.js';
 import { summarizeCells, summaryTable } from '../study/summary.js';
 import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
 import { common, integerOption, numberOption } from './options.js';
@@ -33,7 +35,7 @@ export function studyCommand(): Command {
     .addOption(common.dataDir())
     .addOption(common.limit())
     .addOption(common.backend())
-    .addOption(common.out('the study (a run folder per cell, summary.md, summary.json, report/)'))
+    .addOption(common.out('the study (a run folder per cell, summary.md, summary.json, depth.svg, temperature.svg, report.html, report.md)'))
     .addOption(integerOption('--seeds <n>', 'seeds 1…n of every tree setting', 1, 100, 3))
     .addOption(listOption('--depths <list>', 'tree depths, on hard labels and on soft targets at --temperature', 1, 12, [2, 4, 6, 8, 10]))
     .addOption(listOption('--temperatures <list>', 'temperatures of the soft targets, at --depth', 0.05, 100, [1, 2, 4, 8, 16]))
@@ -41,6 +43,7 @@ export function studyCommand(): Command {
     .addOption(numberOption('--alpha <α>', 'weight of the hard labels mixed into the soft targets (soft term scaled by T²)', 0, 1, 0.5))
     .option('--teacher <dir>', 'use this teacher run folder instead of training one in OUT/teacher')
     .option('--no-cart', 'leave out CART (fitted once per depth)')
+    .option('--no-report', 'skip the report (report.html, report.md, report.json) at the end')
     .option('--quick', `a small study in a few minutes (${Object.entries(QUICK).map(([k, v]) => `${k} ${v}`).join(', ')})`)
     .addOption(common.json())
     .addOption(common.quiet())
@@ -91,6 +94,21 @@ export function studyCommand(): Command {
     const table = summaryTable(settings, study.teacherAccuracy);
     writeJsonAtomic(join(out, 'summary.json'), { teacher: { folder: study.teacherFolder, testAccuracy: study.teacherAccuracy }, settings });
     writeFileAtomic(join(out, 'summary.md'), table + '\n');
+    const figures = [
+      { title: 'Test accuracy against depth', file: 'depth.svg', svg: depthPlot(settings, study.teacherAccuracy, parsed.temperature as number, dataset.name) },
+      { title: 'Test accuracy against temperature', file: 'temperature.svg', svg: temperaturePlot(settings, study.teacherAccuracy, tree.depth, dataset.name) },
+    ];
+    // The report writes the figures beside itself, in the study's folder.
+    if (parsed.report) {
+      await writeReport({
+        inputs: [out, study.teacherFolder],
+        out,
+        title: `sdt study: ${dataset.name}`,
+        figures,
+        backend: parsed.backend as string | undefined,
+        say: (line) => say({ quiet }, line),
+      });
+    } else for (const figure of figures) writeFileAtomic(join(out, figure.file), figure.svg);
     if (parsed.json) process.stdout.write(JSON.stringify({ study: out, teacherAccuracy: study.teacherAccuracy, settings }) + '\n');
     else process.stdout.write(`${table}\n\nwrote ${out}\n`);
   });

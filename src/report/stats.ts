@@ -26,7 +26,6 @@ export function meanRows(rows: number[][]): number[] {
 
 export const DASH = '—';
 
-/** `96.21 ± 0.08 % (n = 3)` for a group, `96.21 %` for one run, `—` for none. */
 /**
  * `96.21 ± 0.08 % (n = 3)` for a group, `96.21 %` for one run, `—` for none. `runs` is the
  * group's size: a value known for fewer of its runs says for how many.

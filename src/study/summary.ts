@@ -1,20 +1,7 @@
 /** A study's cells reduced to one line per setting: mean ± standard deviation over seeds. */
-import type { CellResult } from './runStudy.js';
+import { formatPercent, summarize, type Stat } from '../report/stats.js';
 import type { CellKind } from './grid.js';
-
-export interface Spread {
-  mean: number;
-  /** Sample standard deviation (n − 1); 0 for a single run. */
-  std: number;
-  n: number;
-}
-
-export function spread(values: number[]): Spread {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const variance = n > 1 ? values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1) : 0;
-  return { mean, std: Math.sqrt(variance), n };
-}
+import type { CellResult } from './runStudy.js';
 
 export interface SettingSummary {
   kind: CellKind;
@@ -22,9 +9,9 @@ export interface SettingSummary {
   temperature: number | null;
   seeds: number[];
   /** Test accuracy of the max path (CART: its only prediction). */
-  maxPath: Spread;
+  maxPath: Stat;
   /** Test accuracy of the path-weighted mixture of leaf distributions (soft trees only). */
-  mixture: Spread | null;
+  mixture: Stat | null;
   cells: string[];
 }
 
@@ -43,34 +30,29 @@ export function summarizeCells(cells: CellResult[]): SettingSummary[] {
       depth,
       temperature,
       seeds: group.map((g) => g.cell.seed),
-      maxPath: spread(tests.map((t) => t.maxPathAccuracy ?? t.accuracy)),
-      mixture: kind === 'cart' ? null : spread(tests.map((t) => t.mixtureAccuracy)),
+      maxPath: summarize(tests.map((t) => t.maxPathAccuracy ?? t.accuracy))!,
+      mixture: kind === 'cart' ? null : summarize(tests.map((t) => t.mixtureAccuracy)),
       cells: group.map((g) => g.cell.name),
     };
   });
 }
 
-/** `96.21 ± 0.08` (percent), or the plain value for one run. */
-export function formatSpread(s: Spread | null): string {
-  if (!s) return '—';
-  return s.n > 1 ? `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}` : (100 * s.mean).toFixed(2);
-}
-
-const label = (s: SettingSummary) =>
+export const settingLabel = (s: SettingSummary) =>
   s.kind === 'baseline' ? 'soft tree, hard labels' : s.kind === 'cart' ? 'CART' : `soft tree, distilled T = ${s.temperature}`;
 
-export function summaryTable(settings: SettingSummary[], teacherAccuracy: number): string {
+/** Teacher first, then by depth, hard labels before soft targets by temperature, CART last. */
+function compare(a: SettingSummary, b: SettingSummary): number {
   const order = (s: SettingSummary) => [s.kind === 'cart' ? 1 : 0, s.depth, s.kind === 'baseline' ? 0 : 1, s.temperature ?? 0];
-  const compare = (a: SettingSummary, b: SettingSummary) => {
-    const [x, y] = [order(a), order(b)];
-    const i = x.findIndex((v, j) => v !== y[j]);
-    return i < 0 ? 0 : x[i] - y[i];
-  };
-  const sorted = [...settings].sort(compare);
+  const [x, y] = [order(a), order(b)];
+  const i = x.findIndex((v, j) => v !== y[j]);
+  return i < 0 ? 0 : x[i] - y[i];
+}
+
+export function summaryTable(settings: SettingSummary[], teacherAccuracy: number): string {
   return [
-    '| model | depth | test accuracy, max path (%) | test accuracy, mixture (%) | seeds |',
-    '|---|---:|---:|---:|---:|',
-    `| CNN teacher | — | ${(100 * teacherAccuracy).toFixed(2)} | — | 1 |`,
-    ...sorted.map((s) => `| ${label(s)} | ${s.depth} | ${formatSpread(s.maxPath)} | ${formatSpread(s.mixture)} | ${s.maxPath.n} |`),
+    '| model | depth | test accuracy, max path | test accuracy, mixture |',
+    '|---|---:|---:|---:|',
+    `| CNN teacher | — | ${(100 * teacherAccuracy).toFixed(2)} % | — |`,
+    ...[...settings].sort(compare).map((s) => `| ${settingLabel(s)} | ${s.depth} | ${formatPercent(s.maxPath)} | ${formatPercent(s.mixture)} |`),
   ].join('\n');
 }

@@ -10,7 +10,10 @@ import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { SdtError } from './errors.js';
+import { cpus } from 'node:os';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConvGradients } from './kernels/registerWasm.js';
+import { withWasmThreads } from './kernels/wasmThreads.js';
 
 export const BACKENDS = ['node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -18,6 +21,8 @@ export type BackendName = (typeof BACKENDS)[number];
 export interface BackendChoice {
   name: BackendName;
   reason: string;
+  /** Threads of the wasm backend's pool (null on the others, which manage their own). */
+  threads?: number | null;
 }
 
 // Keeps TensorFlow.js's "install the node backend" banner and other debug warnings quiet.
@@ -49,9 +54,21 @@ async function withoutEmscriptenHandlers(run: () => Promise<boolean>): Promise<b
   }
 }
 
+/** Threads of the wasm backend: SDT_WASM_THREADS, else one per core (at most 4, as tfjs allows). */
+function wasmThreads(): number {
+  const given = Number(process.env.SDT_WASM_THREADS);
+  return Number.isInteger(given) && given >= 1 ? Math.min(given, 4) : Math.min(cpus().length, 4);
+}
+
+/** `wasm, 2 threads (fallback: …)`: the name, the pool, and why. */
+export const describeBackend = (b: BackendChoice) => `${b.name}${b.threads ? `, ${b.threads} thread${b.threads === 1 ? '' : 's'}` : ''} (${b.reason})`;
+
+const threadsOf = (name: BackendName) => (name === 'wasm' ? getThreadsCount() : null);
+
 async function start(name: BackendName): Promise<void> {
   if (name === 'node') return loadNode();
-  if (!(await withoutEmscriptenHandlers(() => tf.setBackend(name)))) throw new Error(`backend "${name}" did not initialise`);
+  const setBackend = () => withoutEmscriptenHandlers(() => tf.setBackend(name));
+  if (!(await (name === 'wasm' ? withWasmThreads(wasmThreads(), setBackend) : setBackend()))) throw new Error(`backend "${name}" did not initialise`);
   // The gradient kernels reuse wasm kernels that are set up when the backend initialises.
   if (name === 'wasm') registerWasmConvGradients();
 }
@@ -72,7 +89,7 @@ export async function initBackend(requested?: string): Promise<BackendChoice> {
       throw new SdtError(`the ${name} backend cannot start here: ${why}.`, 'Try --backend wasm.');
     }
     const source = requested !== undefined ? '--backend' : 'SDT_BACKEND';
-    active = { name, reason: `chosen by ${source}` };
+    active = { name, reason: `chosen by ${source}`, threads: threadsOf(name) };
     return active;
   }
   const skipped: string[] = [];
@@ -81,7 +98,7 @@ export async function initBackend(requested?: string): Promise<BackendChoice> {
       await start(name);
       const reason =
         skipped.length === 0 ? 'fastest available' : `fallback: ${skipped.join('; ')}`;
-      active = { name, reason };
+      active = { name, reason, threads: threadsOf(name) };
       return active;
     } catch {
       skipped.push(name === 'node' ? '@tensorflow/tfjs-node not installed' : `${name} failed to start`);

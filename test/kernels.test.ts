@@ -1,8 +1,12 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { randomSource } from '../src/random.js';
+import { sdt } from './run.js';
 
 type Case = { n: number; h: number; w: number; ci: number; co: number; k: number; stride: number; pad: 'same' | 'valid' };
 
@@ -106,4 +110,20 @@ describe('wasm convolution gradients', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(last).toBeLessThan(first);
   });
+});
+
+describe('the threaded wasm backend', () => {
+  it('trains the teacher bit for bit as one thread does, records its threads, and lets the process exit', () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'sdt-threads-'));
+    const run = (threads: string) => {
+      const out = join(scratch, `t${threads}`);
+      const result = sdt(['teacher', '--limit', '300', '--epochs', '1', '--batch-size', '50', '--quiet', '--out', out], { SDT_WASM_THREADS: threads });
+      expect(result.code).toBe(0); // a pool worker keeping the process alive would time out here
+      return { weights: readFileSync(join(out, 'weights.bin')), manifest: JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) };
+    };
+    const [one, two] = [run('1'), run('2')];
+    expect(one.manifest.backend).toMatchObject({ name: 'wasm', threads: 1 });
+    expect(two.manifest.backend).toMatchObject({ name: 'wasm', threads: 2 });
+    expect(Buffer.compare(one.weights, two.weights)).toBe(0);
+  }, 120_000);
 });

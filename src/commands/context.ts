@@ -1,5 +1,5 @@
 /** What every command that loads data and trains needs first: a backend and a dataset. */
-import { type BackendChoice, initBackend } from '../backend.js';
+import { type BackendChoice, describeBackend, initBackend } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset } from '../data/datasets.js';
 
@@ -18,7 +18,7 @@ export function say(options: { quiet?: boolean }, line: string): void {
 
 export async function startBackend(options: { backend?: string; quiet?: boolean }): Promise<BackendChoice> {
   const backend = await initBackend(options.backend);
-  say(options, `backend: ${backend.name} (${backend.reason})`);
+  say(options, `backend: ${describeBackend(backend)}`);
   return backend;
 }
 

@@ -1,4 +1,5 @@
 /** How each run was made, from its manifest: seed, versions, backend, data and date. */
+import { describeBackend } from '../backend.js';
 import type { DataFile } from '../data/dataset.js';
 import type { ReportData, ReportRow, RunSummary } from './data.js';
 
@@ -37,7 +38,7 @@ export function runFactCells(row: ReportRow, run: RunSummary, sets: DataSetFacts
     `${v.sdt ?? '?'}${commit}`,
     v.node ?? '?',
     v['@tensorflow/tfjs-core'] ?? '?',
-    run.backend ? `${run.backend.name} (${run.backend.reason})` : '?',
+    run.backend ? describeBackend(run.backend) : '?',
     sets.find((s) => s.files === run.data || fingerprint(s.files) === fingerprint(run.data))?.id ?? '?',
     created,
   ];

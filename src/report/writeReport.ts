@@ -5,7 +5,7 @@
  */
 import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, type BackendChoice } from '../backend.js';
+import { describeBackend, initBackend, type BackendChoice } from '../backend.js';
 import { checkOutFolder, ensureFolder, writeFileAtomic, writeJsonAtomic } from '../runs/files.js';
 import { trainingCurves } from './curves.js';
 import { buildRow, REPORT_FORMAT, type ReportData } from './data.js';
@@ -46,7 +46,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportData> {
   let backend: BackendChoice | null = null;
   if (needsTensorFlow) {
     backend = await initBackend(options.backend);
-    say(`backend: ${backend.name} (${backend.reason})`);
+    say(`backend: ${describeBackend(backend)}`);
   }
   const datasets = createDatasetCache(say);
   const reference = createReferencePredictions(teachers, say);

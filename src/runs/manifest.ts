@@ -34,7 +34,11 @@ function ownPackage(): { version: string } {
 
 export const SDT_VERSION = ownPackage().version;
 
-/** The git commit of sdt's own checkout, "+dirty" when it has uncommitted changes; null outside git. */
+/**
+ * The git commit of sdt's own checkout, "+dirty" when it has uncommitted changes; null outside
+ * git. Read once, when the process starts: a long run records the code it loaded, not the
+ * checkout's state when it happens to finish.
+ */
 function ownCommit(): string | null {
   try {
     const cwd = new URL('.', import.meta.url).pathname;
@@ -45,6 +49,8 @@ function ownCommit(): string | null {
     return null;
   }
 }
+
+const SDT_COMMIT = ownCommit();
 
 export interface Manifest {
   format: 'sdt-run/1';
@@ -78,7 +84,7 @@ export function createManifest(
     backend,
     versions: {
       sdt: SDT_VERSION,
-      sdtCommit: ownCommit(),
+      sdtCommit: SDT_COMMIT,
       node: process.versions.node,
       '@tensorflow/tfjs-core': packageVersion('@tensorflow/tfjs-core'),
       '@tensorflow/tfjs-backend-wasm': packageVersion('@tensorflow/tfjs-backend-wasm'),

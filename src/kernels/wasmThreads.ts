@@ -36,7 +36,12 @@ export async function withWasmThreads<T>(threads: number, start: () => Promise<T
   if (threads <= 1) return start();
   const os = require('node:os') as typeof import('node:os');
   const [cpus, createObjectURL] = [os.cpus, URL.createObjectURL];
-  const script = workerScript();
+  let script: string;
+  try {
+    script = workerScript();
+  } catch {
+    return start(); // no writable temporary folder: one thread, as tfjs would run
+  }
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   URL.createObjectURL = () => script;
   os.cpus = () => Array.from({ length: 2 * threads }, () => cpus()[0]);

@@ -106,6 +106,7 @@ export function createSoftTree(config: TreeConfig): SoftTree {
   const beta = tf.variable(tf.scalar(config.beta), config.learnBeta);
   const alphaAverage = tf.variable(tf.fill([I], 0.5), false);
   const routing = depth <= ROUTING_MATRIX_DEPTH ? tf.keep(tf.tensor2d(routingMatrix(depth), [2 * I, I + L])) : undefined;
+  const leafRouting = routing ? tf.keep(tf.slice(routing, [0, I], [2 * I, L])) : undefined;
   // Penalty weight of node i: 2^−d, divided by the level's node count 2^d when averaging.
   const levelWeight = Float32Array.from({ length: I }, (_, i) => {
     const d = nodeDepth(i);
@@ -119,17 +120,24 @@ export function createSoftTree(config: TreeConfig): SoftTree {
   const decayTensor = tf.keep(tf.tensor1d(decay));
   const trainable = config.learnBeta ? [W, b, phi, beta] : [W, b, phi];
 
-  /** log path probabilities of every node [n, I + L] and log p_i [n, I]. */
-  function logPaths(x: tf.Tensor2D): { logPath: tf.Tensor2D; logRight: tf.Tensor2D } {
+  /** log(1 − p_i(x)) and log p_i(x) of every inner node, [n, I] each. */
+  function logBranches(x: tf.Tensor2D): { logLeft: tf.Tensor2D; logRight: tf.Tensor2D } {
     const z = tf.mul(beta, tf.add(tf.matMul(x, W), b)) as tf.Tensor2D; // β(x·w_i + b_i), [n, I]
     // log σ(z) = −softplus(−z), log(1 − σ(z)) = −softplus(z): never log(0).
-    const logRight = tf.neg(tf.softplus(tf.neg(z))) as tf.Tensor2D;
-    const logLeft = tf.neg(tf.softplus(z)) as tf.Tensor2D;
+    return { logLeft: tf.neg(tf.softplus(z)) as tf.Tensor2D, logRight: tf.neg(tf.softplus(tf.neg(z))) as tf.Tensor2D };
+  }
+
+  /** log path probabilities of every node [n, I + L] and log p_i [n, I]. */
+  function logPaths(x: tf.Tensor2D): { logPath: tf.Tensor2D; logRight: tf.Tensor2D } {
+    const { logLeft, logRight } = logBranches(x);
     return { logPath: logPathProbabilities(logLeft, logRight, depth, routing), logRight };
   }
 
+  /** log P^ℓ(x) of the leaves alone [n, L]: prediction needs no inner node's, so half the routing product. */
   function logLeafProbabilities(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.slice(logPaths(x).logPath, [0, I], [-1, L]);
+    if (!leafRouting) return tf.slice(logPaths(x).logPath, [0, I], [-1, L]);
+    const { logLeft, logRight } = logBranches(x);
+    return tf.matMul(tf.concat([logRight, logLeft], 1), leafRouting);
   }
 
   function loss(x: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
@@ -191,6 +199,6 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     anneal(progress) {
       if (config.betaEnd) tf.tidy(() => beta.assign(tf.scalar(config.beta * (config.betaEnd! / config.beta) ** progress)));
     },
-    dispose: () => tf.dispose([W, b, phi, beta, alphaAverage, weightTensor, decayTensor, ...(routing ? [routing] : [])]),
+    dispose: () => tf.dispose([W, b, phi, beta, alphaAverage, weightTensor, decayTensor, ...(routing && leafRouting ? [routing, leafRouting] : [])]),
   };
 }

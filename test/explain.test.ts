@@ -9,6 +9,7 @@ import { createTreePredictor } from '../src/models/treePredictor.js';
 import { innerCount, leafCount, pathToLeaf } from '../src/models/treeLayout.js';
 import { writeJsonAtomic } from '../src/runs/files.js';
 import { encodePng } from '../viz/png.js';
+import { closeBrowser, hasChromium, openPage } from './browser.js';
 import { expectOneSentence, sdt } from './run.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sdt-explain-'));
@@ -216,29 +217,15 @@ describe('sdt explain: bad input is refused in one sentence, nothing written', (
   });
 });
 
-const chromiumPath = '/usr/bin/chromium';
-
-describe.skipIf(!existsSync(chromiumPath))('sdt explain --html in headless Chromium', () => {
-  let browser: import('playwright-core').Browser | undefined;
-  afterAll(async () => browser?.close());
+describe.skipIf(!hasChromium)('sdt explain --html in headless Chromium', () => {
+  afterAll(closeBrowser);
 
   it('loads offline without errors, and a click highlights exactly the max path', async () => {
     const out = join(scratch, 'page.svg');
     const run = sdt(['explain', '--model', modelPath, '--out', out, '--limit', LIMIT, '--html', '--examples', '12', '--quiet']);
     expect(run.code, run.stderr).toBe(0);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('request', (r) => requests.push(r.url()));
     const url = `file://${join(scratch, 'page.html')}`;
-    await page.goto(url);
+    const { page, errors, requests } = await openPage(url);
     for (const e of [9, 2]) {
       await page.click(`[data-example="${e}"]`);
       const highlighted = await page.$$eval('#tree [data-on-path="true"][data-node-id]', (els) => els.map((el) => Number(el.getAttribute('data-node-id'))));

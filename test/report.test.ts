@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData, ReportRow } from '../src/report/index.js';
 import { formatPercent, summarize } from '../src/report/index.js';
 import { linePlot } from '../viz/index.js';
+import { closeBrowser, hasChromium, openPage } from './browser.js';
 import { expectOneSentence, sdt, type Run } from './run.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sdt-report-'));
@@ -166,25 +167,11 @@ describe('linePlot', () => {
   });
 });
 
-const chromiumPath = '/usr/bin/chromium';
-
-describe.skipIf(!existsSync(chromiumPath))('sdt report in headless Chromium', () => {
-  let browser: import('playwright-core').Browser | undefined;
-  afterAll(async () => browser?.close());
+describe.skipIf(!hasChromium)('sdt report in headless Chromium', () => {
+  afterAll(closeBrowser);
 
   it('opens without console errors and requests nothing beyond the file', async () => {
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('request', (r) => requests.push(r.url()));
-    await page.goto(`file://${join(out, 'report.html')}`);
+    const { page, errors, requests } = await openPage(`file://${join(out, 'report.html')}`);
     expect(await page.$$eval('table.comparison tbody tr', (trs) => trs.length)).toBe(data.rows.length);
     expect(await page.$$eval('svg.line-plot', (svgs) => svgs.length)).toBe(2);
     expect(await page.$$eval('table.confusion', (tables) => tables.length)).toBe(data.rows.length);

@@ -46,7 +46,8 @@ describe('sdt study and sdt reproduce on tiny runs', () => {
       });
       child.on('exit', () => resolve());
     });
-    expect(child.exitCode ?? 128 + 2).not.toBe(0);
+    // Stopped by Ctrl-C: exit 130 inside a cell (checkpoint kept), or the signal itself between cells.
+    expect(child.exitCode === 130 || child.signalCode === 'SIGINT').toBe(true);
     const first = /cell 1\/\d+ (\S+): trained/.exec(stderr)![1];
     const finishedAt = manifestOf(join(out, first)).createdAt;
     expect(existsSync(join(out, 'summary.json'))).toBe(false);

@@ -8,11 +8,12 @@ import { initBackend } from '../src/backend.js';
 import { loadDataset } from '../src/data/datasets.js';
 import { oneHot, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
 import { train } from '../src/distill/train.js';
-import { createSoftTree, logPathProbabilities, type TreeConfig } from '../src/models/sdt.js';
+import { createSoftTree, type TreeConfig } from '../src/models/sdt.js';
+import { pathProbabilities } from '../src/models/pathProbabilities.js';
 import { parseTreeFile, readTreeFile, treeFileFrom, treeParametersOf } from '../src/models/treeFile.js';
 import { createTreePredictor } from '../src/models/treePredictor.js';
 import { predictTree, treeLearner } from '../src/models/treePredictions.js';
-import { innerCount, leafCount, pathToLeaf, routingMatrix } from '../src/models/treeLayout.js';
+import { innerCount, leafCount, pathToLeaf } from '../src/models/treeLayout.js';
 import { randomSource } from '../src/random.js';
 
 const config = (over: Partial<TreeConfig>): TreeConfig => ({
@@ -31,7 +32,7 @@ describe('createSoftTree', () => {
   it.each([1, 2, 4, 6])('path probabilities of the leaves sum to 1 per example (depth %i)', (depth) => {
     const tree = createSoftTree(config({ depth }));
     const x = randomMatrix(7, 5, depth, 3);
-    const sums = tf.tidy(() => tf.sum(tf.exp(tree.logLeafProbabilities(x)), 1).arraySync() as number[]);
+    const sums = tf.tidy(() => tf.sum(tree.leafProbabilities(x), 1).arraySync() as number[]);
     sums.forEach((s) => expect(s).toBeCloseTo(1, 5));
     tree.dispose();
     x.dispose();
@@ -90,21 +91,53 @@ describe('createSoftTree', () => {
   });
 });
 
-describe('logPathProbabilities', () => {
-  it('gives the same values, and the same gradients, level by level as with the routing matrix', () => {
-    const depth = 4;
+/**
+ * The 0/1 matrix [2I, I + L] with log path probabilities = [log p, log(1 − p)] · matrix:
+ * entry 1 where the path from the root to node t takes that branch (the oracle).
+ */
+function routingMatrix(depth: number): Float32Array {
+  const inner = innerCount(depth);
+  const nodes = inner + leafCount(depth);
+  const m = new Float32Array(2 * inner * nodes);
+  for (let t = 1; t < nodes; t++) {
+    for (let child = t; child > 0; child = (child - 1) >> 1) {
+      const parent = (child - 1) >> 1;
+      m[(child % 2 === 0 ? parent : inner + parent) * nodes + t] = 1; // even child = right branch
+    }
+  }
+  return m;
+}
+
+describe('pathProbabilities', () => {
+  it.each([1, 4, 7])('gives the values and gradients of the product with the routing matrix (depth %i)', (depth) => {
     const I = innerCount(depth);
+    const nodes = I + leafCount(depth);
     const z = randomMatrix(6, I, 7, 3);
-    const both = (routing?: tf.Tensor2D) => tf.valueAndGrad((zz: tf.Tensor) => {
-      const logRight = tf.neg(tf.softplus(tf.neg(zz))) as tf.Tensor2D;
-      const logLeft = tf.neg(tf.softplus(zz)) as tf.Tensor2D;
-      return tf.sum(tf.mul(tf.exp(logPathProbabilities(logLeft, logRight, depth, routing)), tf.range(1, I + leafCount(depth) + 1)));
-    })(z);
-    const byMatrix = both(tf.tensor2d(routingMatrix(depth), [2 * I, I + leafCount(depth)]));
-    const byLevel = both();
-    expect(byLevel.value.dataSync()[0]).toBeCloseTo(byMatrix.value.dataSync()[0], 3);
-    const [g1, g2] = [byLevel.grad.dataSync(), byMatrix.grad.dataSync()];
+    const weights = tf.randomNormal([6, nodes], 0, 1, 'float32', 5); // a loss that weighs every node differently
+    const both = (paths: (z: tf.Tensor2D) => tf.Tensor2D) => tf.valueAndGrad((zz: tf.Tensor) => tf.sum(tf.mul(paths(zz as tf.Tensor2D), weights)))(z);
+    const routing = tf.tensor2d(routingMatrix(depth), [2 * I, nodes]);
+    // log σ(z) = −softplus(−z), log(1 − σ(z)) = −softplus(z)
+    const byMatrix = both((zz) => tf.exp(tf.matMul(tf.concat([tf.neg(tf.softplus(tf.neg(zz))), tf.neg(tf.softplus(zz))], 1), routing)));
+    const byWalk = both(pathProbabilities);
+    expect(byWalk.value.dataSync()[0]).toBeCloseTo(byMatrix.value.dataSync()[0], 4);
+    const [g1, g2] = [byWalk.grad.dataSync(), byMatrix.grad.dataSync()];
+    expect(g1.length).toBe(6 * I);
     g1.forEach((g, i) => expect(g).toBeCloseTo(g2[i], 4));
+  });
+
+  it('gives P = 1 at the root and sums to one over each level', () => {
+    const depth = 3;
+    const p = pathProbabilities(randomMatrix(4, innerCount(depth), 11, 2)).arraySync() as number[][];
+    for (const row of p) {
+      expect(row[0]).toBe(1);
+      for (let d = 1; d <= depth; d++) expect(row.slice(2 ** d - 1, 2 ** (d + 1) - 1).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('keeps finite gradients when a branch probability underflows', () => {
+    const z = tf.tensor2d([[200, -200, 50]]); // σ(±200) is 0 or 1 in float32
+    const g = tf.grad((zz: tf.Tensor) => tf.sum(tf.mul(pathProbabilities(zz as tf.Tensor2D), tf.range(1, 8))))(z).dataSync();
+    for (const v of g) expect(Number.isFinite(v)).toBe(true);
   });
 });
 

@@ -1,12 +1,12 @@
 /**
  * The soft decision tree of Frosst & Hinton (2017), "Distilling a Neural Network Into a
- * Soft Decision Tree", vectorised: all inner-node logits are one product X·W, and all log
- * path probabilities one more product with a fixed 0/1 routing matrix (see treeLayout.ts),
- * or, for deep trees, a pass over the levels.
+ * Soft Decision Tree", vectorised: all inner-node logits are one product X·W, and all path
+ * probabilities one pass down the tree (pathProbabilities.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { randomSource } from '../random.js';
-import { innerCount, leafCount, nodeDepth, routingMatrix } from './treeLayout.js';
+import { pathProbabilities } from './pathProbabilities.js';
+import { innerCount, leafCount, nodeDepth } from './treeLayout.js';
 
 export interface TreeConfig {
   depth: number;
@@ -44,8 +44,8 @@ export interface SoftTree {
   alphaAverage: tf.Variable;
   /** Loss of Eq. (expected cross-entropy) plus the balance penalty C, on a batch. */
   loss(x: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar;
-  /** log P^ℓ(x) for every leaf: [n, L]. */
-  logLeafProbabilities(x: tf.Tensor2D): tf.Tensor2D;
+  /** P^ℓ(x) for every leaf: [n, L]. */
+  leafProbabilities(x: tf.Tensor2D): tf.Tensor2D;
   /** Max-path leaf predictions and mixture predictions (classes), plus the chosen leaf. */
   predict(x: tf.Tensor2D): { leaf: tf.Tensor1D; maxPath: tf.Tensor1D; mixture: tf.Tensor1D; mixtureProbabilities: tf.Tensor2D };
   read(): TreeParameters;
@@ -70,32 +70,6 @@ function gaussian(size: number, std: number, seed: number): Float32Array {
   return out;
 }
 
-/**
- * Up to this depth the log path probabilities are one product with the 0/1 routing matrix;
- * deeper, level by level. The matrix grows as 4^D (2 MB at depth 8, 268 MB at depth 12):
- * measured in CPU time per example, the product trains 8 % faster at depth 8, the levels
- * 2.7× faster at depth 10.
- */
-export const ROUTING_MATRIX_DEPTH = 8;
-
-/**
- * log P^t(x) for every node t (inner nodes, then leaves) [n, I + L], from log(1 − p_i) and
- * log p_i [n, I]: P^left child = P^i (1 − p_i), P^right child = P^i p_i, log P^root = 0.
- */
-export function logPathProbabilities(logLeft: tf.Tensor2D, logRight: tf.Tensor2D, depth: number, routing?: tf.Tensor2D): tf.Tensor2D {
-  if (routing) return tf.matMul(tf.concat([logRight, logLeft], 1), routing); // Σ of the branches above each node
-  const n = logLeft.shape[0];
-  const levels: tf.Tensor2D[] = [tf.zeros([n, 1])];
-  for (let d = 0; d < depth; d++) {
-    const [start, width] = [2 ** d - 1, 2 ** d];
-    const left = tf.add(levels[d], tf.slice(logLeft, [0, start], [n, width]));
-    const right = tf.add(levels[d], tf.slice(logRight, [0, start], [n, width]));
-    // Children 2i+1 and 2i+2 sit side by side: interleave the two on a last axis.
-    levels.push(tf.reshape(tf.stack([left, right], 2), [n, 2 * width]));
-  }
-  return tf.concat(levels, 1);
-}
-
 export function createSoftTree(config: TreeConfig): SoftTree {
   const { depth, features: F, classes: K } = config;
   const I = innerCount(depth);
@@ -105,8 +79,6 @@ export function createSoftTree(config: TreeConfig): SoftTree {
   const phi = tf.variable(tf.tensor2d(gaussian(L * K, 0.1, config.seed + 1), [L, K]), true);
   const beta = tf.variable(tf.scalar(config.beta), config.learnBeta);
   const alphaAverage = tf.variable(tf.fill([I], 0.5), false);
-  const routing = depth <= ROUTING_MATRIX_DEPTH ? tf.keep(tf.tensor2d(routingMatrix(depth), [2 * I, I + L])) : undefined;
-  const leafRouting = routing ? tf.keep(tf.slice(routing, [0, I], [2 * I, L])) : undefined;
   // Penalty weight of node i: 2^−d, divided by the level's node count 2^d when averaging.
   const levelWeight = Float32Array.from({ length: I }, (_, i) => {
     const d = nodeDepth(i);
@@ -120,38 +92,29 @@ export function createSoftTree(config: TreeConfig): SoftTree {
   const decayTensor = tf.keep(tf.tensor1d(decay));
   const trainable = config.learnBeta ? [W, b, phi, beta] : [W, b, phi];
 
-  /** log(1 − p_i(x)) and log p_i(x) of every inner node, [n, I] each. */
-  function logBranches(x: tf.Tensor2D): { logLeft: tf.Tensor2D; logRight: tf.Tensor2D } {
-    const z = tf.mul(beta, tf.add(tf.matMul(x, W), b)) as tf.Tensor2D; // β(x·w_i + b_i), [n, I]
-    // log σ(z) = −softplus(−z), log(1 − σ(z)) = −softplus(z): never log(0).
-    return { logLeft: tf.neg(tf.softplus(z)) as tf.Tensor2D, logRight: tf.neg(tf.softplus(tf.neg(z))) as tf.Tensor2D };
+  /** Path probabilities P^t(x) of every node [n, I + L]. */
+  function paths(x: tf.Tensor2D): tf.Tensor2D {
+    return pathProbabilities(tf.mul(beta, tf.add(tf.matMul(x, W), b)) as tf.Tensor2D); // z = β(x·w_i + b_i), [n, I]
   }
 
-  /** log path probabilities of every node [n, I + L] and log p_i [n, I]. */
-  function logPaths(x: tf.Tensor2D): { logPath: tf.Tensor2D; logRight: tf.Tensor2D } {
-    const { logLeft, logRight } = logBranches(x);
-    return { logPath: logPathProbabilities(logLeft, logRight, depth, routing), logRight };
-  }
-
-  /** log P^ℓ(x) of the leaves alone [n, L]: prediction needs no inner node's, so half the routing product. */
-  function logLeafProbabilities(x: tf.Tensor2D): tf.Tensor2D {
-    if (!leafRouting) return tf.slice(logPaths(x).logPath, [0, I], [-1, L]);
-    const { logLeft, logRight } = logBranches(x);
-    return tf.matMul(tf.concat([logRight, logLeft], 1), leafRouting);
+  /** P^ℓ(x) of the leaves [n, L]. */
+  function leafProbabilities(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.slice(paths(x), [0, I], [-1, L]);
   }
 
   function loss(x: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
-    const { logPath, logRight } = logPaths(x);
-    const logQ = tf.logSoftmax(phi); // log Q^ℓ_k, [L, K]
-    const leafPath = tf.exp(tf.slice(logPath, [0, I], [-1, L])); // P^ℓ(x), [n, L]
-    // L(x) = −Σ_ℓ P^ℓ(x) Σ_k T_k log Q^ℓ_k   (expected cross-entropy)
-    const crossEntropy = tf.neg(tf.matMul(targets, logQ, false, true)); // [n, L]
-    const expected = tf.mean(tf.sum(tf.mul(leafPath, crossEntropy), 1));
+    const P = paths(x);
+    // log Q^ℓ_k [L, K], below I zero rows for the inner nodes: the products then span all nodes
+    // of P, whose slices would cost a padding op each in the gradient.
+    const logQ = tf.concat([tf.zeros([I, K]), tf.logSoftmax(phi)], 0);
+    // L(x) = −Σ_ℓ P^ℓ(x) Σ_k T_k log Q^ℓ_k   (expected cross-entropy), averaged over the batch
+    const expected = tf.neg(tf.mean(tf.sum(tf.mul(P, tf.matMul(targets, logQ, false, true)), 1)));
     if (config.lambda === 0) return expected as tf.Scalar;
-    // α_i = Σ_x P^i(x) p_i(x) / Σ_x P^i(x); an unreached node counts as balanced (α = ½).
-    const innerPath = tf.exp(tf.slice(logPath, [0, 0], [-1, I])); // P^i(x), [n, I]
-    const mass = tf.sum(innerPath, 0);
-    const alphaBatch = tf.div(tf.add(tf.sum(tf.mul(innerPath, tf.exp(logRight)), 0), EPS / 2), tf.add(mass, EPS));
+    // α_i = Σ_x P^i(x) p_i(x) / Σ_x P^i(x), where P^i p_i is the right child's path probability
+    // and P^i the sum of its children's; an unreached node counts as balanced (α = ½).
+    const mass = tf.sum(P, 0); // Σ_x P^t(x), [I + L]
+    const [left, right] = tf.split(tf.reshape(tf.slice(mass, 1, 2 * I), [I, 2]), 2, 1); // children 2i+1, 2i+2
+    const alphaBatch = tf.reshape(tf.div(tf.add(right, EPS / 2), tf.add(tf.add(left, right), EPS)), [I]);
     // α̃_i = γ_d α̃_i(previous) + (1 − γ_d) α_i(batch); the history carries no gradient.
     const alpha = tf.clipByValue(
       tf.add(tf.mul(decayTensor, alphaAverage), tf.mul(tf.sub(1, decayTensor), alphaBatch)), EPS, 1 - EPS);
@@ -164,11 +127,11 @@ export function createSoftTree(config: TreeConfig): SoftTree {
 
   function predict(x: tf.Tensor2D) {
     return tf.tidy(() => {
-      const logLeaf = logLeafProbabilities(x);
+      const leafPath = leafProbabilities(x);
       const Q = tf.softmax(phi); // [L, K]
-      const leaf = tf.argMax(logLeaf, 1) as tf.Tensor1D;
+      const leaf = tf.argMax(leafPath, 1) as tf.Tensor1D;
       const maxPath = tf.gather(tf.argMax(Q, 1), leaf) as tf.Tensor1D;
-      const mixtureProbabilities = tf.matMul(tf.exp(logLeaf), Q) as tf.Tensor2D; // Σ_ℓ P^ℓ Q^ℓ, [n, K]
+      const mixtureProbabilities = tf.matMul(leafPath, Q) as tf.Tensor2D; // Σ_ℓ P^ℓ Q^ℓ, [n, K]
       const mixture = tf.argMax(mixtureProbabilities, 1) as tf.Tensor1D;
       return { leaf, maxPath, mixture, mixtureProbabilities };
     });
@@ -179,7 +142,7 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     trainable,
     alphaAverage,
     loss,
-    logLeafProbabilities: (x) => tf.tidy(() => logLeafProbabilities(x)),
+    leafProbabilities: (x) => tf.tidy(() => leafProbabilities(x)),
     predict,
     read: () => ({
       // Copies: on the cpu backend dataSync hands out the live storage.
@@ -199,6 +162,6 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     anneal(progress) {
       if (config.betaEnd) tf.tidy(() => beta.assign(tf.scalar(config.beta * (config.betaEnd! / config.beta) ** progress)));
     },
-    dispose: () => tf.dispose([W, b, phi, beta, alphaAverage, weightTensor, decayTensor, ...(routing && leafRouting ? [routing, leafRouting] : [])]),
+    dispose: () => tf.dispose([W, b, phi, beta, alphaAverage, weightTensor, decayTensor]),
   };
 }

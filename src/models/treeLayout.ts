@@ -9,26 +9,6 @@ export const leafCount = (depth: number) => 2 ** depth;
 /** Depth of node i (the root is 0). */
 export const nodeDepth = (node: number) => Math.floor(Math.log2(node + 1));
 
-/**
- * The 0/1 routing matrix [2I, I + L] that turns per-node branch log-probabilities into
- * log path probabilities in one product: row i is "goes right at inner node i", row I + i
- * "goes left at i"; column t is node t (inner nodes, then leaves). Entry 1 where the path
- * from the root to node t takes that branch.
- */
-export function routingMatrix(depth: number): Float32Array {
-  const inner = innerCount(depth);
-  const nodes = inner + leafCount(depth);
-  const m = new Float32Array(2 * inner * nodes);
-  for (let t = 1; t < nodes; t++) {
-    for (let child = t; child > 0; child = (child - 1) >> 1) {
-      const parent = (child - 1) >> 1;
-      const row = child % 2 === 0 ? parent : inner + parent; // even child = right branch
-      m[row * nodes + t] = 1;
-    }
-  }
-  return m;
-}
-
 /** The inner nodes from the root down to (not including) `leaf`'s node, with the branch taken. */
 export function pathToLeaf(depth: number, leaf: number): { node: number; right: boolean }[] {
   const steps: { node: number; right: boolean }[] = [];

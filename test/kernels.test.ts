@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { maxPoolGradConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/MaxPoolGrad.js';
+import { sumConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Sum.js';
 import { initBackend } from '../src/backend.js';
 import { randomSource } from '../src/random.js';
 import { sdt } from './run.js';
@@ -80,6 +82,59 @@ describe('wasm convolution gradients', () => {
     const before = (await tf.setBackend('wasm'), tf.memory().numTensors);
     expect(relativeError(await product('wasm'), reference)).toBeLessThan(1e-5);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  /** The bits of a kernel's output (as a flat list of 32-bit words). */
+  const bits = async (t: tf.Tensor) => Array.from(new Uint32Array(((await t.data()) as Float32Array).slice().buffer));
+
+  /** What the backend's own kernel (before sdt's replacement) gives. */
+  function builtin(config: tf.KernelConfig, inputs: Record<string, tf.Tensor>, attrs: object): tf.Tensor {
+    const backend = tf.backend();
+    config.setupFunc?.(backend);
+    const info = config.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
+    return tf.engine().makeTensorFromTensorInfo(info);
+  }
+
+  it.each([
+    ['random values', [2, 8, 6, 3], 2, 2, (r: number) => r * 2 - 1],
+    ['ties among 0, 1 and 2', [3, 6, 6, 4], 2, 2, (r: number) => Math.floor(r * 3)],
+    ['rectified values (windows of zeros)', [2, 12, 10, 5], 2, 2, (r: number) => Math.max(0, r - 0.6)],
+    ['all negative', [1, 4, 4, 2], 2, 2, (r: number) => -1 - r],
+    ['3×3 windows, odd sizes left over', [2, 10, 11, 3], 3, 3, (r: number) => Math.floor(r * 4) - 1],
+    ['overlapping windows (the builtin)', [2, 7, 7, 2], 3, 1, (r: number) => r],
+  ])('MaxPoolGrad gives the builtin kernel\'s bits: %s', async (_, shape, size, stride, value) => {
+    await tf.setBackend('wasm');
+    const random = randomSource(size * 100 + shape[1]);
+    const x = tf.tensor4d(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => value(random())), shape as [number, number, number, number]);
+    const y = tf.maxPool(x, size, stride, 'valid');
+    const dy = tf.tensor(Float32Array.from({ length: y.size }, () => random() + 0.5), y.shape);
+    const attrs = { filterSize: size, strides: stride, pad: 'valid', dimRoundingMode: undefined };
+    const ours = tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const reference = builtin(maxPoolGradConfig, { dy, input: x, output: y }, attrs);
+    expect(await bits(ours)).toEqual(await bits(reference));
+    tf.dispose([x, y, dy, ours, reference]);
+  });
+
+  it.each([
+    [[64, 5, 6, 3], [0, 1, 2], false],
+    [[64, 5, 6, 3], [2, 0, 1], true],
+    [[300, 7], [0], false],
+    [[9, 8, 7], [0, 1], true],
+    [[9, 8, 7], [1], false], // not leading: the builtin
+    [[9, 8, 7], [0, 2], false], // not leading: the builtin
+  ])('Sum of %o over axes %o (keepDims %s) gives the builtin kernel\'s bits', async (shape, axis, keepDims) => {
+    await tf.setBackend('wasm');
+    const random = randomSource(shape.length * 10 + axis.length);
+    // Magnitudes from 1e-4 to 1e4: a different order of additions would change the bits.
+    const x = tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (random() - 0.5) * 10 ** (8 * random() - 4)), shape);
+    const ours = tf.sum(x, axis, keepDims);
+    expect(ours.shape).toEqual(keepDims ? shape.map((d, i) => (axis.includes(i) ? 1 : d)) : shape.filter((_, i) => !axis.includes(i)));
+    // The builtin moves the reduced axes innermost (its own transpose) and sums there.
+    const kept = shape.map((_, i) => i).filter((i) => !axis.includes(i));
+    const moved = tf.transpose(x, [...kept, ...[...axis].sort()]);
+    const reference = builtin(sumConfig, { x: moved }, { axis: axis.map((_, j) => kept.length + j), keepDims: false });
+    expect(await bits(ours)).toEqual(await bits(reference));
+    tf.dispose([x, ours, moved, reference]);
   });
 
   it('a conv training step leaks no tensors and lowers the loss', async () => {

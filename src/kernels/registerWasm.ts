@@ -10,6 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { batchMatMul } from './batchMatMul.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
+import { maxPoolGrad } from './maxPoolGrad.js';
+import { sum } from './sum.js';
 import type { KernelArgs } from './wasmOps.js';
 
 let registered = false;
@@ -27,6 +29,8 @@ export function registerWasmConvGradients(): void {
   }
   wrapBuiltin(tf.Conv2DBackpropInput, conv2dBackpropInput);
   wrapBuiltin(tf.BatchMatMul, batchMatMul);
+  wrapBuiltin(tf.MaxPoolGrad, maxPoolGrad);
+  wrapBuiltin(tf.Sum, sum);
 }
 
 type Builtin = (args: KernelArgs) => tf.TensorInfo;

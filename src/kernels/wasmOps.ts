@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 export interface WasmBackend extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): tf.TensorInfo;
   readSync(dataId: tf.DataId): tf.backend_util.BackendValues;
+  /** A view (no copy) of a tensor's memory on the wasm heap; invalid once the heap grows. */
+  typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
   disposeData(dataId: tf.DataId): boolean;
 }
 

@@ -2,12 +2,13 @@
  * dx of a max pool whose windows tile its input (stride = window, no padding: every pooling
  * layer of the teacher). The wasm backend's own kernel walks NHWC data channel-outermost,
  * a cache miss per element, and took 97 ms of a 390 ms teacher step; this one walks memory
- * in order, in place on the wasm heap. It gives the same bits: each window's gradient goes
- * to its last position holding the maximum, counting only values ≥ FLT_MIN (the smallest
- * positive normal float, the builtin's starting maximum). A window with no such value
- * (all zeros after a ReLU) passes no gradient, except that the builtin's default position
- * is element 0 of the whole tensor, which the first window holds. Other pools go to the
- * builtin.
+ * in order, in place on the wasm heap, and takes the window's maximum from the pool's own
+ * output instead of comparing its way to it (19 ms; a scan for the maximum took 31 ms).
+ * It gives the same bits: each window's gradient goes to its last position holding the
+ * maximum, counting only values ≥ FLT_MIN (the smallest positive normal float, the
+ * builtin's starting maximum). A window with no such value (all zeros after a ReLU) passes
+ * no gradient, except that the builtin's default position is element 0 of the whole
+ * tensor, which the first window holds. Other pools go to the builtin.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelArgs } from './wasmOps.js';
@@ -25,7 +26,7 @@ export function maxPoolGrad(args: KernelArgs, builtin: (args: KernelArgs) => tf.
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
   const dx = backend.makeOutput(input.shape, 'float32');
   // Views of the heap, taken after the allocation (which may grow and so move it).
-  const [x, g, out] = [input, dy, dx].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
+  const [x, y, g, out] = [input, inputs.output, dy, dx].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
   out.fill(0);
   for (let n = 0; n < N; n++)
     for (let oh = 0; oh < OH; oh++)
@@ -33,17 +34,19 @@ export function maxPoolGrad(args: KernelArgs, builtin: (args: KernelArgs) => tf.
         const corner = ((n * H + oh * FH) * W + ow * FW) * C; // position (0, 0) of the window, channel 0
         const from = ((n * OH + oh) * OW + ow) * C;
         for (let c = 0; c < C; c++) {
-          let best = FLT_MIN;
-          let at = 0;
-          for (let fh = 0; fh < FH; fh++)
-            for (let fw = 0; fw < FW; fw++) {
-              const i = corner + (fh * W + fw) * C + c;
-              if (x[i] >= best) {
-                best = x[i];
-                at = i;
-              }
+          const max = y[from + c]; // the pool's output: the window's maximum
+          if (!(max >= FLT_MIN)) {
+            if (corner + c === 0) out[0] = g[from];
+            continue;
+          }
+          // The last position holding the maximum: search from the window's end.
+          let at = corner + c;
+          search: for (let fh = FH - 1; fh >= 0; fh--)
+            for (let fw = FW - 1; fw >= 0; fw--) {
+              at = corner + (fh * W + fw) * C + c;
+              if (x[at] === max) break search;
             }
-          if (at !== 0 || corner + c === 0) out[at] = g[from + c];
+          out[at] = g[from + c];
         }
       }
   return dx;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { withChecksum } from '../src/runs/checksum.js';
 import { studyCells } from '../src/study/grid.js';
 import { expectOneSentence, sdt } from './run.js';
 
@@ -86,6 +87,16 @@ describe('sdt study and sdt reproduce on tiny runs', () => {
     expect(differs.stdout).toMatch(/\| test\.maxPathAccuracy \| .* \| DIFFERS \|/);
     expect(differs.stdout).toMatch(/\| test\.mixtureAccuracy \| .* \| ok \|/);
     expect(expectOneSentence(differs)).toMatch(/test\.maxPathAccuracy of .* differs beyond the tolerance 0\.002/);
+
+    // Made by another version of sdt: the message names the commit that makes it exactly.
+    const manifest = JSON.parse(readFileSync(join(cell, 'manifest.json'), 'utf8'));
+    delete manifest.checksum;
+    manifest.versions.sdtCommit = 'abc1234+dirty';
+    writeFileSync(join(cell, 'manifest.json'), JSON.stringify(withChecksum(manifest)));
+    const older = sdt(['reproduce', cell, '--out', join(scratch, 'again3')]);
+    expect(older.code).toBe(1);
+    expect(older.stderr).toMatch(/note: the run was made by sdt at commit abc1234\+dirty, this is /);
+    expect(older.stderr.trim().split('\n').at(-1)).toMatch(/^sdt: .* differs beyond the tolerance .* check out commit abc1234 to reproduce it exactly\.$/);
   }, 120_000);
 
   it('reproduce refuses a manifest of several runs and a missing path', () => {

@@ -7,7 +7,7 @@ import { readMetrics } from '../distill/stages.js';
 import { SdtError } from '../errors.js';
 import { comparisonLines, compareMetrics } from '../eval/compareMetrics.js';
 import { checkOutFolder, writeJsonAtomic } from '../runs/files.js';
-import { readManifest } from '../runs/manifest.js';
+import { readManifest, SDT_COMMIT } from '../runs/manifest.js';
 import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
 import { common, numberOption } from './options.js';
 import { trainingProgress } from './trainingProgress.js';
@@ -51,6 +51,10 @@ export function reproduceCommand(): Command {
       const dataset = openDataset({ dataset: config.dataset, limit: config.limit ?? undefined, seed: config.seed, dataDir: parsed.dataDir as string | undefined, quiet });
       checkSameData(manifest, dataset, join(folder, 'manifest.json'));
       if (manifest.backend.name !== backend.name) say({ quiet }, `note: the run was made on the ${manifest.backend.name} backend, this one runs on ${backend.name}`);
+      // Another version may add in another order: the same method, other last bits, another trajectory.
+      const madeBy = manifest.versions.sdtCommit;
+      const otherCode = madeBy && SDT_COMMIT && madeBy !== SDT_COMMIT ? madeBy : null;
+      if (otherCode) say({ quiet }, `note: the run was made by sdt at commit ${otherCode}, this is ${SDT_COMMIT}`);
       const fresh = await reproduceRun(manifest, dataset, out, backend, { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet) });
       const rows = compareMetrics(recorded, fresh, parsed.tolerance as number);
       writeJsonAtomic(join(out, 'reproduction.json'), { of: folder, tolerance: parsed.tolerance, rows });
@@ -58,7 +62,10 @@ export function reproduceCommand(): Command {
       if (parsed.json) process.stdout.write(JSON.stringify({ of: folder, run: out, tolerance: parsed.tolerance, rows }) + '\n');
       else process.stdout.write(`${comparisonLines(rows)}\n\nwrote ${out}\n`);
       if (differing.length) {
-        throw new SdtError(`${differing.map((r) => r.metric).join(', ')} of ${folder} differ${differing.length === 1 ? 's' : ''} beyond the tolerance ${parsed.tolerance} (see the table above).`);
+        throw new SdtError(
+          `${differing.map((r) => r.metric).join(', ')} of ${folder} differ${differing.length === 1 ? 's' : ''} beyond the tolerance ${parsed.tolerance} (see the table above).`,
+          otherCode ? `It was made by sdt at commit ${otherCode}: check out commit ${otherCode.replace('+dirty', '')} to reproduce it exactly.` : undefined,
+        );
       }
     });
 }

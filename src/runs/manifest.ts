@@ -50,7 +50,7 @@ function ownCommit(): string | null {
   }
 }
 
-const SDT_COMMIT = ownCommit();
+export const SDT_COMMIT = ownCommit();
 
 export interface Manifest {
   format: 'sdt-run/1';

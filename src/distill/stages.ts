@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendChoice } from '../backend.js';
-import type { Dataset } from '../data/dataset.js';
+import type { DataFile, Dataset } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
 import { agreement } from '../eval/metrics.js';
 import { argMaxRows, teacherLogits } from '../models/teacher.js';
@@ -30,10 +30,12 @@ export interface ResumeSettings {
   resumeHint: string;
 }
 
-/** A finished run (it has a manifest) made with this configuration. */
-export function sameConfig(folder: string, config: Record<string, unknown>): boolean {
+/** A finished run (it has a manifest) made with this configuration, from data files with these checksums. */
+export function sameConfig(folder: string, config: Record<string, unknown>, data: DataFile[]): boolean {
   if (!existsSync(join(folder, 'manifest.json'))) return false;
-  return canonicalJson(readManifest(folder).config) === canonicalJson(config);
+  const manifest = readManifest(folder);
+  const checksums = (files: DataFile[]) => files.map((f) => `${f.role}:${f.sha256}`).sort().join();
+  return canonicalJson(manifest.config) === canonicalJson(config) && checksums(manifest.data) === checksums(data);
 }
 
 export function readMetrics(folder: string) {
@@ -75,7 +77,7 @@ export async function teacherStage(
   }
   let model;
   let seconds: number;
-  if (given || sameConfig(teacherFolder, { ...baseConfig, ...options })) {
+  if (given || sameConfig(teacherFolder, { ...baseConfig, ...options }, dataset.files)) {
     const trainedOn = readManifest(teacherFolder).config.dataset;
     if (trainedOn !== dataset.name) throw new SdtError(`the teacher in ${teacherFolder} was trained on ${trainedOn}, not ${dataset.name}.`);
     model = await loadTeacher(teacherFolder);
@@ -117,7 +119,7 @@ export async function treeStage(
   hooks: StageHooks,
   resume: ResumeSettings,
 ) {
-  if (sameConfig(folder, config)) hooks.say(`${name}: reusing ${folder}`);
+  if (sameConfig(folder, config, dataset.files)) hooks.say(`${name}: reusing ${folder}`);
   else {
     const tree = await trainTree(dataset, targets(), options, hooks.progress(name, options.epochs), { folder, config, ...resume });
     writeTreeRun(folder, createManifest(name, config, backend, dataset.files), tree);

@@ -80,7 +80,7 @@ export async function runStudy(
     let trained = false;
     if (cell.kind === 'cart') {
       const cart = { ...options.cart, maxDepth: cell.depth };
-      if (!sameConfig(folder, { ...cellConfig, ...cart })) {
+      if (!sameConfig(folder, { ...cellConfig, ...cart }, dataset.files)) {
         trainCartRun(dataset, cart, folder, backend, cellConfig);
         trained = true;
       }
@@ -90,7 +90,7 @@ export async function runStudy(
         ? { temperature: cell.temperature, alpha: options.alpha, teacher: teacher.folder, teacherChecksum: teacher.checksum }
         : {};
       const config = { ...cellConfig, ...tree, ...soft };
-      trained = !sameConfig(folder, config);
+      trained = !sameConfig(folder, config, dataset.files);
       const cellHooks = { say: hooks.say, progress: (_: string, epochs: number) => hooks.progress(label, epochs) };
       await treeStage(dataset, cell.kind, () => (cell.kind === 'distilled' ? softAt(cell.temperature!) : hard), tree, folder, config, backend, cellHooks, resume(folder));
     }

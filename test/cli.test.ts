@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { randomSource } from '../src/random.js';
 import { expectOneSentence, sdt } from './run.js';
 
 const COMMANDS = ['datasets', 'teacher', 'baseline', 'cart', 'distill', 'evaluate', 'explain', 'report', 'study', 'reproduce'];
@@ -87,6 +88,26 @@ describe('sdt baseline and sdt evaluate', () => {
     expect(result.accuracy).toBe(metrics.test.maxPathAccuracy);
     expect(result.mixtureAccuracy).toBe(metrics.test.mixtureAccuracy);
     expect(result.confusion).toEqual(metrics.test.confusion);
+  });
+
+  it('evaluate splits a CSV file as the model\'s training run did (its seed is in the model file)', () => {
+    // Three noisy classes on two features: a test split made with another seed would score differently.
+    const random = randomSource(4);
+    const rows = Array.from({ length: 300 }, (_, i) => {
+      const label = i % 3;
+      return `${(label + 1.5 * (random() - 0.5)).toFixed(3)},${(random() * 2).toFixed(3)},c${label}`;
+    });
+    const table = join(scratch, 'noisy.csv');
+    writeFileSync(table, ['a,b,label', ...rows].join('\n'));
+    const cartOut = join(scratch, 'cart-csv');
+    expect(sdt(['cart', '--dataset', `csv:${table}`, '--seed', '7', '--max-depth', '3', '--out', cartOut, '--quiet']).code).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(cartOut, 'metrics.json'), 'utf8'));
+    const run = sdt(['evaluate', '--model', join(cartOut, 'cart.json.gz'), '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.confusion).toEqual(metrics.test.confusion);
+    expect(result.accuracy).toBe(metrics.test.accuracy);
+    expect(result.accuracy).toBeLessThan(1);
   });
 
   it('evaluate refuses a file from elsewhere', () => {

@@ -33,21 +33,29 @@ function checkShape(path: string, inputShape: number[], classes: number, dataset
 }
 
 async function predictions(path: string, parsed: Record<string, unknown>): Promise<{ kind: string; dataset: Dataset; predicted: Int32Array; mixture?: Int32Array }> {
-  const datasetFor = (trainedOn: unknown) =>
-    openDataset({ dataset: (parsed.dataset as string | undefined) ?? (typeof trainedOn === 'string' ? trainedOn : 'mnist'), dataDir: parsed.dataDir as string | undefined, limit: parsed.limit as number | undefined, seed: 1, quiet: Boolean(parsed.quiet) });
+  // The data the model was trained on, split as it was (a CSV file's seeded split; files
+  // written before the split was recorded were split with seed 1).
+  const datasetFor = (training?: { dataset?: unknown; split?: { seed?: unknown } }) =>
+    openDataset({
+      dataset: (parsed.dataset as string | undefined) ?? (typeof training?.dataset === 'string' ? training.dataset : 'mnist'),
+      dataDir: parsed.dataDir as string | undefined,
+      limit: parsed.limit as number | undefined,
+      seed: typeof training?.split?.seed === 'number' ? training.split.seed : 1,
+      quiet: Boolean(parsed.quiet),
+    });
   if (statSync(path, { throwIfNoEntry: false })?.isDirectory() || path.endsWith(TEACHER_MODEL)) {
     const folder = path.endsWith(TEACHER_MODEL) ? join(path, '..') : path;
     if (!existsSync(join(folder, TEACHER_MODEL))) throw new SdtError(`${path} is a folder without ${TEACHER_MODEL}: not a teacher run.`);
     await startBackend({ backend: parsed.backend as string | undefined, quiet: Boolean(parsed.quiet) });
     const model = await loadTeacher(folder);
-    const dataset = datasetFor(undefined);
+    const dataset = datasetFor();
     checkShape(path, model.inputs[0].shape.slice(1) as number[], model.outputs[0].shape[1] as number, dataset);
     return { kind: 'teacher (CNN)', dataset, predicted: argMaxRows(teacherLogits(model, dataset.test), dataset.classNames.length) };
   }
-  const json = readModelJson(path) as { format?: unknown; training?: { dataset?: unknown } };
+  const json = readModelJson(path) as { format?: unknown };
   if (json?.format === TREE_FORMAT) {
     const file = parseTreeFile(json, path);
-    const dataset = datasetFor(file.training?.dataset);
+    const dataset = datasetFor(file.training);
     checkShape(path, file.inputShape, file.classNames.length, dataset);
     const results = predictRows(createTreePredictor(file), dataset.test);
     return { kind: `soft decision tree, depth ${file.depth}`, dataset, predicted: Int32Array.from(results, (r) => r.maxPathClass), mixture: Int32Array.from(results, (r) => r.mixtureClass) };
@@ -56,7 +64,7 @@ async function predictions(path: string, parsed: Record<string, unknown>): Promi
     throw new SdtError(`model file ${path} is not a model sdt wrote (format ${JSON.stringify(json?.format ?? null)}); sdt reads ${TREE_FORMAT}, ${CART_FORMAT} and teacher folders.`);
   }
   const cart = cartFromJson(json, path);
-  const dataset = datasetFor((cart.training as { dataset?: unknown })?.dataset);
+  const dataset = datasetFor(cart.training);
   checkShape(path, cart.inputShape, cart.classNames.length, dataset);
   return { kind: 'CART', dataset, predicted: predictCart(cart.model, dataset.test.x, dataset.test.n) };
 }

@@ -30,6 +30,8 @@ export interface Dataset {
   test: Split;
   files: DataFile[];
   preprocessing: Preprocessing;
+  /** How a dataset without its own test set (CSV) was split; model files record it, so that evaluation splits alike. */
+  split?: { seed: number; testFraction: number };
 }
 
 export function featureCount(dataset: Pick<Dataset, 'inputShape'>): number {

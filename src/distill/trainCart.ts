@@ -49,7 +49,7 @@ export function trainCartRun(
     inputShape: dataset.inputShape,
     classNames: dataset.classNames,
     preprocessing: dataset.preprocessing,
-    training: { dataset: dataset.name, options, seconds },
+    training: { dataset: dataset.name, split: dataset.split, options, seconds },
   }));
   writeJsonAtomic(join(folder, 'metrics.json'), {
     test: { accuracy: result.testAccuracy, confusion, perClassAccuracy: perClassAccuracy(confusion) },

@@ -126,7 +126,7 @@ export async function trainTree(
       classNames: dataset.classNames,
       featureNames: dataset.featureNames,
       preprocessing: dataset.preprocessing,
-      training: { dataset: dataset.name, options, bestEpoch: training.bestEpoch, epochs: training.history.length },
+      training: { dataset: dataset.name, split: dataset.split, options, bestEpoch: training.bestEpoch, epochs: training.history.length },
     });
     return {
       file,

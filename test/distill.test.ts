@@ -117,6 +117,16 @@ describe('sdt distill', () => {
     expect(run.stderr).toContain('teacher logits on the training set: computed');
   });
 
+  it('goes on without the cache when the teacher folder cannot hold it', () => {
+    const teacher = join(scratch, 'teacher-no-cache');
+    mkdirSync(teacher);
+    for (const file of ['model.json', 'weights.bin', 'manifest.json', 'metrics.json']) copyFileSync(join(out, 'teacher', file), join(teacher, file));
+    writeFileSync(join(teacher, 'cache'), 'a file where the cache folder would go');
+    const run = sdt([...args, '--teacher', teacher, '--out', join(scratch, 'job3')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`teacher logits on the training set: computed (not cached: ${teacher} cannot be written)`);
+  });
+
   it('recomputes the teacher outputs when the teacher changes', () => {
     const weights = join(out, 'teacher', 'weights.bin');
     const bytes = readFileSync(weights);

@@ -35,14 +35,14 @@ export function mixTargets(soft: Float32Array, hard: Float32Array, alpha: number
 /**
  * The teacher's logits on the training set, computed once and cached beside the teacher,
  * under a key made of the teacher's checksum and the data's, so a changed teacher or
- * dataset is never served stale outputs.
+ * dataset is never served stale outputs. Path null: the cache could not be written.
  */
 export function cachedTeacherLogits(
   teacherFolder: string,
   teacherChecksum: string,
   dataset: Dataset,
   compute: () => Float32Array,
-): { logits: Float32Array; cached: boolean; path: string } {
+): { logits: Float32Array; cached: boolean; path: string | null } {
   const key = createHash('sha256')
     .update(teacherChecksum)
     .update(JSON.stringify(dataset.files.map((f) => f.sha256)))
@@ -59,7 +59,12 @@ export function cachedTeacherLogits(
     }
   }
   const logits = compute();
-  ensureFolder(folder);
-  writeFileAtomic(path, new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength));
-  return { logits, cached: false, path };
+  try {
+    ensureFolder(folder);
+    writeFileAtomic(path, new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength));
+    return { logits, cached: false, path };
+  } catch {
+    // A teacher folder this process may not write to (read-only, shared): go on uncached.
+    return { logits, cached: false, path: null };
+  }
 }

@@ -101,7 +101,7 @@ export async function teacherStage(
     testPredictions,
     trainLogits() {
       const { logits, cached, path } = cachedTeacherLogits(teacherFolder, checksum, dataset, () => teacherLogits(model, dataset.train));
-      hooks.say(`teacher logits on the training set: ${cached ? 'cached' : 'computed'} (${path})`);
+      hooks.say(`teacher logits on the training set: ${cached ? 'cached' : 'computed'} (${path ?? `not cached: ${teacherFolder} cannot be written`})`);
       return logits;
     },
   };

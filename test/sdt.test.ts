@@ -134,6 +134,14 @@ describe('pathProbabilities', () => {
     }
   });
 
+  it('keeps the small branch of a confident node to float32 precision', () => {
+    const P = pathProbabilities(tf.tensor2d([[12], [-20], [30]])).arraySync() as number[][];
+    const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+    expect(Math.abs(P[0][1] / sigmoid(-12) - 1)).toBeLessThan(1e-5); // left of z = 12: 6.1e-6
+    expect(Math.abs(P[1][2] / sigmoid(-20) - 1)).toBeLessThan(1e-5); // right of z = −20: 2.1e-9
+    expect(Math.abs(P[2][1] / sigmoid(-30) - 1)).toBeLessThan(1e-5); // left of z = 30: 9.4e-14
+  });
+
   it('keeps finite gradients when a branch probability underflows', () => {
     const z = tf.tensor2d([[200, -200, 50]]); // σ(±200) is 0 or 1 in float32
     const g = tf.grad((zz: tf.Tensor) => tf.sum(tf.mul(pathProbabilities(zz as tf.Tensor2D), tf.range(1, 8))))(z).dataSync();

@@ -11,17 +11,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * P^t(x) of every node t (inner nodes, then leaves) [n, I + L] from p_i = σ(z_i) [n, I]:
- * P^root = 1,  P^(2i+1) = P^i (1 − p_i),  P^(2i+2) = P^i p_i.
+ * P^t(x) of every node t (inner nodes, then leaves) [n, I + L] from p_i = σ(z_i) and
+ * q_i = 1 − p_i = σ(−z_i) [n, I]:  P^root = 1,  P^(2i+1) = P^i q_i,  P^(2i+2) = P^i p_i.
  */
-function forward(p: Float32Array, n: number, inner: number): Float32Array {
+function forward(p: Float32Array, q: Float32Array, n: number, inner: number): Float32Array {
   const nodes = 2 * inner + 1;
   const out = new Float32Array(n * nodes);
   for (let r = 0; r < n; r++) {
     const [o, b] = [r * nodes, r * inner];
     out[o] = 1;
     for (let i = 0; i < inner; i++) {
-      out[o + 2 * i + 1] = out[o + i] * (1 - p[b + i]);
+      out[o + 2 * i + 1] = out[o + i] * q[b + i];
       out[o + 2 * i + 2] = out[o + i] * p[b + i];
     }
   }
@@ -30,12 +30,12 @@ function forward(p: Float32Array, n: number, inner: number): Float32Array {
 
 /**
  * ∂/∂z_i from the gradient g of every node's path probability. A node below i's left child
- * carries the factor 1 − σ(z_i), below its right child σ(z_i); d log σ(z)/dz = 1 − σ(z) and
- * d log(1 − σ(z))/dz = −σ(z), so with G(t) = Σ_{u in the subtree of t} g_u P^u,
- *   ∂/∂z_i = (1 − p_i) G(2i+2) − p_i G(2i+1)
+ * carries the factor q_i = σ(−z_i), below its right child p_i = σ(z_i); dσ(z)/dz = σ(z) σ(−z),
+ * so with G(t) = Σ_{u in the subtree of t} g_u P^u,
+ *   ∂/∂z_i = q_i G(2i+2) − p_i G(2i+1)
  * (no division by a probability that may have underflowed).
  */
-function backward(g: Float32Array, paths: Float32Array, p: Float32Array, n: number, inner: number): Float32Array {
+function backward(g: Float32Array, paths: Float32Array, p: Float32Array, q: Float32Array, n: number, inner: number): Float32Array {
   const nodes = 2 * inner + 1;
   const dz = new Float32Array(n * inner);
   const subtree = new Float64Array(nodes);
@@ -44,7 +44,7 @@ function backward(g: Float32Array, paths: Float32Array, p: Float32Array, n: numb
     for (let t = nodes - 1; t >= inner; t--) subtree[t] = g[o + t] * paths[o + t];
     for (let i = inner - 1; i >= 0; i--) {
       const [left, right] = [subtree[2 * i + 1], subtree[2 * i + 2]];
-      dz[b + i] = (1 - p[b + i]) * right - p[b + i] * left;
+      dz[b + i] = q[b + i] * right - p[b + i] * left;
       subtree[i] = g[o + i] * paths[o + i] + left + right;
     }
   }
@@ -55,11 +55,15 @@ function backward(g: Float32Array, paths: Float32Array, p: Float32Array, n: numb
 export const pathProbabilities = tf.customGrad(
   ((z: tf.Tensor2D) => {
     const [n, inner] = z.shape;
-    const sigmoid = tf.sigmoid(z);
-    const p = sigmoid.dataSync() as Float32Array; // p_i(x) = σ(z_i), the probability of going right
-    sigmoid.dispose();
-    const paths = forward(p, n, inner);
-    const gradFunc = (dy: tf.Tensor2D) => tf.tensor2d(backward(dy.dataSync() as Float32Array, paths, p, n, inner), [n, inner]);
+    // σ(z) and σ(−z) each to float32's relative precision: 1 − σ(z) computed from a float32
+    // σ(z) near 1 would lose the small branch (all of it beyond z ≈ 17).
+    const [p, q] = tf.tidy(() => [tf.sigmoid(z), tf.sigmoid(tf.mul(z, -1))]).map((t) => {
+      const values = t.dataSync() as Float32Array;
+      t.dispose();
+      return values;
+    });
+    const paths = forward(p, q, n, inner);
+    const gradFunc = (dy: tf.Tensor2D) => tf.tensor2d(backward(dy.dataSync() as Float32Array, paths, p, q, n, inner), [n, inner]);
     return { value: tf.tensor2d(paths, [n, 2 * inner + 1]), gradFunc };
   }) as unknown as Parameters<typeof tf.customGrad>[0],
 ) as unknown as (z: tf.Tensor2D) => tf.Tensor2D;

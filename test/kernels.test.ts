@@ -107,7 +107,7 @@ describe('wasm convolution gradients', () => {
     const random = randomSource(size * 100 + shape[1]);
     const x = tf.tensor4d(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => value(random())), shape as [number, number, number, number]);
     const y = tf.maxPool(x, size, stride, 'valid');
-    const dy = tf.tensor(Float32Array.from({ length: y.size }, () => random() + 0.5), y.shape);
+    const dy = tf.tensor(Float32Array.from({ length: y.size }, () => random() * 2 - 1), y.shape);
     const attrs = { filterSize: size, strides: stride, pad: 'valid', dimRoundingMode: undefined };
     const ours = tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
     const reference = builtin(maxPoolGradConfig, { dy, input: x, output: y }, attrs);

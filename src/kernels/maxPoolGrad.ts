@@ -4,11 +4,13 @@
  * a cache miss per element, and took 97 ms of a 390 ms teacher step; this one walks memory
  * in order, in place on the wasm heap, and takes the window's maximum from the pool's own
  * output instead of comparing its way to it (19 ms; a scan for the maximum took 31 ms).
- * It gives the same bits: each window's gradient goes to its last position holding the
- * maximum, counting only values ≥ FLT_MIN (the smallest positive normal float, the
- * builtin's starting maximum). A window with no such value (all zeros after a ReLU) passes
- * no gradient, except that the builtin's default position is element 0 of the whole
- * tensor, which the first window holds. Other pools go to the builtin.
+ * For finite values it gives the same bits: each window's gradient goes to its last
+ * position holding the maximum, counting only values ≥ FLT_MIN (the smallest positive
+ * normal float, the builtin's starting maximum). A window with no such value (all zeros
+ * after a ReLU) passes no gradient, except that the builtin's default position is element
+ * 0 of the whole tensor, which the first window holds. (The builtin adds 0 + dy · mask, so
+ * a −0 or non-finite dy differs there.) The maximum comes from `output`, which must be the
+ * forward MaxPool's, as in every gradient tfjs computes. Other pools go to the builtin.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelArgs } from './wasmOps.js';
@@ -21,9 +23,10 @@ export function maxPoolGrad(args: KernelArgs, builtin: (args: KernelArgs) => tf.
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
   const { filterHeight: FH, filterWidth: FW, strideHeight, strideWidth, padInfo } = info;
-  const tiles = strideHeight === FH && strideWidth === FW && padInfo.top + padInfo.bottom + padInfo.left + padInfo.right === 0;
-  if (!tiles || input.dtype !== 'float32') return builtin(args);
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  // Whole windows side by side (a 'ceil' rounding may add a partial one at the edge).
+  const tiles = strideHeight === FH && strideWidth === FW && padInfo.top + padInfo.bottom + padInfo.left + padInfo.right === 0 && OH * FH <= H && OW * FW <= W;
+  if (!tiles || input.dtype !== 'float32') return builtin(args);
   const dx = backend.makeOutput(input.shape, 'float32');
   // Views of the heap, taken after the allocation (which may grow and so move it).
   const [x, y, g, out] = [input, inputs.output, dy, dx].map((t) => backend.typedArrayFromHeap(t) as Float32Array);

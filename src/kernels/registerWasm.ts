@@ -45,5 +45,6 @@ function wrapBuiltin(name: string, wrapper: (args: KernelArgs, builtin: Builtin)
   if (!config) throw new Error(`the wasm backend has no ${name} kernel`);
   tf.unregisterKernel(name, 'wasm');
   const builtin = config.kernelFunc as unknown as Builtin;
-  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => wrapper(args, builtin)) as unknown as tf.KernelFunc });
+  // The builtin's setup (binding its wasm function) must run again if the backend is re-created.
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: config.setupFunc, kernelFunc: ((args: KernelArgs) => wrapper(args, builtin)) as unknown as tf.KernelFunc });
 }

@@ -34,3 +34,14 @@ export function defaultRunFolder(command: string, dataset: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `runs/${command}-${dataset.replace(/[^a-z0-9-]+/gi, '_')}-${stamp}`;
 }
+
+/**
+ * The dataset a model file's `training` record names, and the seed its test split was made
+ * with: the recorded split's (CSV data), else the training seed (files written before the
+ * split was recorded; runs split with their own seed), else 1.
+ */
+export function trainedOn(training: unknown): { dataset: string | undefined; seed: number } {
+  const t = training as { dataset?: unknown; split?: { seed?: unknown }; options?: { seed?: unknown } } | undefined;
+  const seed = [t?.split?.seed, t?.options?.seed].find((s): s is number => typeof s === 'number') ?? 1;
+  return { dataset: typeof t?.dataset === 'string' ? t.dataset : undefined, seed };
+}

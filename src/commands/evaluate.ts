@@ -12,7 +12,7 @@ import { argMaxRows, teacherLogits } from '../models/teacher.js';
 import { loadTeacher, TEACHER_MODEL } from '../models/teacherFile.js';
 import { parseTreeFile, readModelJson, TREE_FORMAT } from '../models/treeFile.js';
 import { createTreePredictor, predictRows } from '../models/treePredictor.js';
-import { openDataset, startBackend } from './context.js';
+import { openDataset, startBackend, trainedOn } from './context.js';
 import { common } from './options.js';
 
 interface Evaluation {
@@ -33,16 +33,17 @@ function checkShape(path: string, inputShape: number[], classes: number, dataset
 }
 
 async function predictions(path: string, parsed: Record<string, unknown>): Promise<{ kind: string; dataset: Dataset; predicted: Int32Array; mixture?: Int32Array }> {
-  // The data the model was trained on, split as it was (a CSV file's seeded split; files
-  // written before the split was recorded were split with seed 1).
-  const datasetFor = (training?: { dataset?: unknown; split?: { seed?: unknown } }) =>
-    openDataset({
-      dataset: (parsed.dataset as string | undefined) ?? (typeof training?.dataset === 'string' ? training.dataset : 'mnist'),
+  // The data the model was trained on, split as it was.
+  const datasetFor = (training?: unknown) => {
+    const trained = trainedOn(training);
+    return openDataset({
+      dataset: (parsed.dataset as string | undefined) ?? trained.dataset ?? 'mnist',
       dataDir: parsed.dataDir as string | undefined,
       limit: parsed.limit as number | undefined,
-      seed: typeof training?.split?.seed === 'number' ? training.split.seed : 1,
+      seed: trained.seed,
       quiet: Boolean(parsed.quiet),
     });
+  };
   if (statSync(path, { throwIfNoEntry: false })?.isDirectory() || path.endsWith(TEACHER_MODEL)) {
     const folder = path.endsWith(TEACHER_MODEL) ? join(path, '..') : path;
     if (!existsSync(join(folder, TEACHER_MODEL))) throw new SdtError(`${path} is a folder without ${TEACHER_MODEL}: not a teacher run.`);

@@ -12,7 +12,7 @@ import {
   activeInputs, defaultLevels, describePath, describeTree, explain, type Explanation, imageShape,
   maxPathFlow, type NodeView, readInputFile, renderPage, renderPathSvg, renderTreeSvg, svgToPng,
 } from '../../viz/index.js';
-import { openDataset, say } from './context.js';
+import { openDataset, say, trainedOn } from './context.js';
 import { common, integerOption } from './options.js';
 
 interface ExplainOptions {
@@ -46,20 +46,12 @@ function checkRoot(file: TreeFile, model: string, root: number | undefined): voi
   if (root !== undefined && root > last) throw new SdtError(`--root ${root} is not a node of ${model}, a depth-${file.depth} tree with nodes 0–${last}.`);
 }
 
-const trainedWith = (file: TreeFile) => {
-  const training = file.training as { dataset?: unknown; options?: { seed?: unknown } };
-  return {
-    dataset: typeof training?.dataset === 'string' ? training.dataset : 'mnist',
-    seed: typeof training?.options?.seed === 'number' ? training.options.seed : 1,
-  };
-};
-
 export async function runExplain(o: ExplainOptions): Promise<void> {
   checkOptions(o);
   const file = readTreeFile(o.model);
   checkRoot(file, o.model, o.root);
-  const trained = trainedWith(file);
-  const dataset = openDataset({ dataset: o.dataset ?? trained.dataset, dataDir: o.dataDir, limit: o.limit, seed: o.seed ?? trained.seed, quiet: o.quiet || o.json });
+  const trained = trainedOn(file.training);
+  const dataset = openDataset({ dataset: o.dataset ?? trained.dataset ?? 'mnist', dataDir: o.dataDir, limit: o.limit, seed: o.seed ?? trained.seed, quiet: o.quiet || o.json });
   if (featureCount(dataset) !== featureCount(file) || dataset.classNames.length !== file.classNames.length) {
     throw new SdtError(`model ${o.model} expects inputs [${file.inputShape}] and ${file.classNames.length} classes, but ${dataset.name} has [${dataset.inputShape}] and ${dataset.classNames.length}.`, 'Pass the --dataset it was trained on.');
   }

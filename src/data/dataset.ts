@@ -30,8 +30,8 @@ export interface Dataset {
   test: Split;
   files: DataFile[];
   preprocessing: Preprocessing;
-  /** How a dataset without its own test set (CSV) was split; model files record it, so that evaluation splits alike. */
-  split?: { seed: number; testFraction: number };
+  /** The seed of the test split of a dataset without its own test set (CSV); model files record it, so that evaluation splits alike. */
+  split?: { seed: number };
 }
 
 export function featureCount(dataset: Pick<Dataset, 'inputShape'>): number {

@@ -213,8 +213,8 @@ function loadCsvDataset(spec: string, options: LoadOptions, limit: number): Data
   const table = readCsv(path, { labelColumn: label !== undefined && /^[+-]?\d+$/.test(label) ? Number(label) : label });
   const features = table.featureNames.length;
   const whole: Split = { x: table.x, y: table.y, n: table.n };
-  const split = { seed: options.seed ?? 0, testFraction: options.testFraction ?? 0.2 };
-  const parts = stratifiedSplit(whole, features, table.classNames.length, split.testFraction, split.seed);
+  const split = { seed: options.seed ?? 0 };
+  const parts = stratifiedSplit(whole, features, table.classNames.length, options.testFraction ?? 0.2, split.seed);
   const train = firstRows(parts.train, features, limit);
   const test = firstRows(parts.test, features, limit);
   const preprocessing = minMaxScaling(train, features);

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
+import { SdtError } from '../errors.js';
 import { ensureFolder, writeFileAtomic } from '../runs/files.js';
 
 /** softmax(z / T) of every row. */
@@ -63,8 +64,10 @@ export function cachedTeacherLogits(
     ensureFolder(folder);
     writeFileAtomic(path, new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength));
     return { logits, cached: false, path };
-  } catch {
+  } catch (error) {
     // A teacher folder this process may not write to (read-only, shared): go on uncached.
+    const fileError = error instanceof SdtError || ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'ENOSPC'].includes((error as NodeJS.ErrnoException)?.code ?? '');
+    if (!fileError) throw error;
     return { logits, cached: false, path: null };
   }
 }

@@ -35,7 +35,7 @@ export function sameConfig(folder: string, config: Record<string, unknown>, data
   if (!existsSync(join(folder, 'manifest.json'))) return false;
   const manifest = readManifest(folder);
   const checksums = (files: DataFile[]) => files.map((f) => `${f.role}:${f.sha256}`).sort().join();
-  return canonicalJson(manifest.config) === canonicalJson(config) && checksums(manifest.data) === checksums(data);
+  return canonicalJson(manifest.config) === canonicalJson(config) && checksums(manifest.data ?? []) === checksums(data);
 }
 
 export function readMetrics(folder: string) {

@@ -89,7 +89,7 @@ export async function runDistill(
     const folder = join(out, name);
     const config = { ...baseConfig, ...options.tree, ...extra };
     const row = await stage(name, async () => {
-      const metrics = await treeStage(dataset, name, () => treeTargets, options.tree, folder, config, backend, hooks, resume);
+      const { metrics } = await treeStage(dataset, name, () => treeTargets, options.tree, folder, config, backend, hooks, resume);
       const predictor = createTreePredictor(readTreeFile(join(folder, TREE_MODEL_NAME)));
       const predicted = Int32Array.from(predictRows(predictor, dataset.test), (r) => r.maxPathClass);
       return {

@@ -107,7 +107,7 @@ export async function teacherStage(
   };
 }
 
-/** A soft tree trained on `targets` into `folder`, unless a finished run of `config` is there; its metrics. */
+/** A soft tree trained on `targets` into `folder`, unless a finished run of `config` is there; its metrics, and whether it trained. */
 export async function treeStage(
   dataset: Dataset,
   name: string,
@@ -119,10 +119,11 @@ export async function treeStage(
   hooks: StageHooks,
   resume: ResumeSettings,
 ) {
-  if (sameConfig(folder, config, dataset.files)) hooks.say(`${name}: reusing ${folder}`);
+  const trained = !sameConfig(folder, config, dataset.files);
+  if (!trained) hooks.say(`${name}: reusing ${folder}`);
   else {
     const tree = await trainTree(dataset, targets(), options, hooks.progress(name, options.epochs), { folder, config, ...resume });
     writeTreeRun(folder, createManifest(name, config, backend, dataset.files), tree);
   }
-  return readMetrics(folder);
+  return { metrics: readMetrics(folder), trained };
 }

@@ -90,9 +90,8 @@ export async function runStudy(
         ? { temperature: cell.temperature, alpha: options.alpha, teacher: teacher.folder, teacherChecksum: teacher.checksum }
         : {};
       const config = { ...cellConfig, ...tree, ...soft };
-      trained = !sameConfig(folder, config, dataset.files);
       const cellHooks = { say: hooks.say, progress: (_: string, epochs: number) => hooks.progress(label, epochs) };
-      await treeStage(dataset, cell.kind, () => (cell.kind === 'distilled' ? softAt(cell.temperature!) : hard), tree, folder, config, backend, cellHooks, resume(folder));
+      ({ trained } = await treeStage(dataset, cell.kind, () => (cell.kind === 'distilled' ? softAt(cell.temperature!) : hard), tree, folder, config, backend, cellHooks, resume(folder)));
     }
     const metrics = readMetrics(folder);
     hooks.say(`${label}: ${trained ? 'trained' : 'already done'}, test accuracy ${(100 * (metrics.test.maxPathAccuracy ?? metrics.test.accuracy)).toFixed(2)} %`);

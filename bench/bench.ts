@@ -111,7 +111,8 @@ log(`GFLOP/s: ${Object.entries(gflops).map(([k, v]) => `${k} ${v.toFixed(1)}`).j
 if (args.includes('--profile')) {
   const profiled = createSoftTree({ depth: 8, features: 784, classes: 10, beta: 1, learnBeta: false, lambda: 0.1, penaltyLevel: 'mean', alphaWindow: 0, seed: 1 });
   for (const [name, learner, shape] of [['SDT depth 8', treeLearner(profiled), [784]], ['CNN teacher', teacherLearner(cnn), [28, 28, 1]]] as const) {
-    const { x, targets: t } = batchTensors({ x: data.train.x, targets, n: data.train.n, inputShape: [...shape], classes: 10 }, Int32Array.from({ length: 128 }, (_, i) => i));
+    const examples = { x: data.train.x, targets, n: data.train.n, inputShape: [...shape], classes: 10 };
+    const { x, targets: t } = batchTensors(examples, examples, Int32Array.from({ length: 128 }, (_, i) => i));
     const step = () => { const { value, grads } = tf.variableGrads(() => learner.loss(x, t), learner.trainable); tf.dispose([value, ...Object.values(grads)]); };
     for (let i = 0; i < 3; i++) step();
     // One step's kernel times scatter by a factor of two on a shared machine: average ten.

@@ -35,3 +35,29 @@ export function permutation(n: number, random: Random): Int32Array {
   }
   return order;
 }
+
+/** A Gamma(shape, 1) draw (Marsaglia & Tsang 2000; shape < 1 by the boost Γ(a) = Γ(a+1)·U^(1/a)). */
+export function gammaSample(shape: number, random: Random): number {
+  if (shape < 1) return gammaSample(shape + 1, random) * random() ** (1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      // A standard normal draw (Box–Muller).
+      x = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = random();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+/** A Beta(a, a) draw: mixup's interpolation weight. */
+export function symmetricBetaSample(a: number, random: Random): number {
+  const g1 = gammaSample(a, random);
+  const g2 = gammaSample(a, random);
+  return g1 / (g1 + g2);
+}

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { loadDataset } from '../src/data/datasets.js';
 import { mixTargets, softTargets } from '../src/distill/softTargets.js';
-import { oneHot, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
+import { labelTargets, oneHot, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
 import { agreement } from '../src/eval/metrics.js';
 import { sdt } from './run.js';
 
@@ -47,8 +47,8 @@ describe('training on soft targets', () => {
   it('temperature 1 with alpha 1 equals hard-label training', async () => {
     const hard = oneHot(dataset.train.y, 10);
     const mixed = mixTargets(softTargets(new Float32Array(dataset.train.n * 10), 10, 1), hard, 1, 1);
-    const a = await trainTree(dataset, hard, options);
-    const b = await trainTree(dataset, mixed, options);
+    const a = await trainTree(dataset, labelTargets(dataset.train.y, 10), options);
+    const b = await trainTree(dataset, { plain: () => mixed, transformed: () => mixed }, options);
     expect(b.training.history.map((h) => h.loss)).toEqual(a.training.history.map((h) => h.loss));
     expect(b.test).toEqual(a.test);
   });
@@ -66,8 +66,8 @@ describe('training on soft targets', () => {
     };
     const soft = softTargets(teacherLogits(dataset.train.y), 10, 4);
     const teacherOnTest = Int32Array.from(dataset.test.y, habit);
-    const distilled = await trainTree(dataset, soft, options);
-    const baseline = await trainTree(dataset, oneHot(dataset.train.y, 10), options);
+    const distilled = await trainTree(dataset, { plain: () => soft, transformed: () => soft }, options);
+    const baseline = await trainTree(dataset, labelTargets(dataset.train.y, 10), options);
     expect(agreement(distilled.predictions.maxPath, teacherOnTest)).toBeGreaterThan(agreement(baseline.predictions.maxPath, teacherOnTest) + 0.03);
   });
 });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { loadDataset } from '../src/data/datasets.js';
-import { oneHot, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
+import { labelTargets, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
 import { expectOneSentence, sdt } from './run.js';
 
 const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
@@ -83,7 +83,7 @@ describe('no NaN with the log-space formulation', () => {
   it.each([[1, 640], [4, 640], [8, 640], [12, 64]])('depth %i at learning rate 0.1 (Adam) stays finite', async (depth, examples) => {
     const dataset = loadDataset('mnist', { limit: examples });
     // The loop throws on a non-finite loss; the weights must stay finite too.
-    const trained = await trainTree(dataset, oneHot(dataset.train.y, 10), { ...TREE_DEFAULTS, depth, epochs: 2, batchSize: 32, lr: 0.1, schedule: 'constant', validation: 0 });
+    const trained = await trainTree(dataset, labelTargets(dataset.train.y, 10), { ...TREE_DEFAULTS, depth, epochs: 2, batchSize: 32, lr: 0.1, schedule: 'constant', validation: 0 });
     expect(trained.file.inner.weights.every((w) => w.every(Number.isFinite))).toBe(true);
     expect(trained.file.leaves.logits.every((l) => l.every(Number.isFinite))).toBe(true);
   });

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { loadDataset } from '../src/data/datasets.js';
-import { oneHot, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
+import { labelTargets, oneHot, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
 import { train } from '../src/distill/train.js';
 import { createSoftTree, type TreeConfig } from '../src/models/sdt.js';
 import { pathProbabilities } from '../src/models/pathProbabilities.js';
@@ -172,7 +172,7 @@ describe('sdt-tree/1 files and the pure predictor', () => {
 
   it('gives the same leaf and class as the tfjs model on every test example, probabilities within 1e-5', async () => {
     const dataset = loadDataset('mnist', { limit: 1500 });
-    const trained = await trainTree(dataset, oneHot(dataset.train.y, 10), { ...TREE_DEFAULTS, depth: 5, epochs: 2 });
+    const trained = await trainTree(dataset, labelTargets(dataset.train.y, 10), { ...TREE_DEFAULTS, depth: 5, epochs: 2 });
     const predictor = createTreePredictor(parseTreeFile(JSON.parse(JSON.stringify(trained.file)), 'memory'));
     let maxDifference = 0;
     for (let i = 0; i < dataset.test.n; i++) {
@@ -192,7 +192,7 @@ describe('sdt-tree/1 files and the pure predictor', () => {
 
   it('is deterministic: the same seed gives the same metrics', async () => {
     const dataset = loadDataset('mnist', { limit: 600 });
-    const run = () => trainTree(dataset, oneHot(dataset.train.y, 10), { ...TREE_DEFAULTS, depth: 3, epochs: 2 });
+    const run = () => trainTree(dataset, labelTargets(dataset.train.y, 10), { ...TREE_DEFAULTS, depth: 3, epochs: 2 });
     const [a, b] = [await run(), await run()];
     expect(a.training.history.map((h) => h.loss)).toEqual(b.training.history.map((h) => h.loss));
     expect(a.test).toEqual(b.test);

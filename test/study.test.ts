@@ -17,13 +17,19 @@ const metricsOf = (folder: string) => JSON.parse(readFileSync(join(folder, 'metr
 
 describe('studyCells', () => {
   it('crosses a depth sweep and a temperature sweep at the reference point, every tree at every seed', () => {
-    const cells = studyCells({ seeds: [1, 2], depths: [2, 8], temperatures: [1, 4], depth: 8, temperature: 4, cart: true });
+    const cells = studyCells({ seeds: [1, 2], depths: [2, 8], temperatures: [1, 4], depth: 8, temperature: 4, transfers: ['train'], cart: true });
     const names = cells.map((c) => c.name);
     expect(new Set(names).size).toBe(names.length);
     // per seed: hard and T4 at depths 2 and 8, T1 at depth 8 (T4 at depth 8 only once); CART once per depth
     expect(names.filter((n) => n.endsWith('-s1')).sort()).toEqual(['d2-T4-s1', 'd2-hard-s1', 'd8-T1-s1', 'd8-T4-s1', 'd8-hard-s1']);
     expect(cells.length).toBe(12);
     expect(names.filter((n) => n.includes('cart'))).toEqual(['d2-cart', 'd8-cart']);
+  });
+  it('adds labels and soft targets on every other transfer set at the reference point', () => {
+    const cells = studyCells({ seeds: [1], depths: [8], temperatures: [4], depth: 8, temperature: 4, transfers: ['train', 'augment', 'mixup'], cart: false });
+    expect(cells.map((c) => `${c.name}:${c.transfer}`)).toEqual([
+      'd8-hard-s1:train', 'd8-T4-s1:train', 'd8-hard-augment-s1:augment', 'd8-T4-augment-s1:augment', 'd8-hard-mixup-s1:mixup', 'd8-T4-mixup-s1:mixup',
+    ]);
   });
 });
 

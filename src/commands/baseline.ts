@@ -1,7 +1,7 @@
 /** `sdt baseline`: the soft decision tree trained on hard labels (the paper's baseline tree). */
 import { Command } from 'commander';
 import { featureCount } from '../data/dataset.js';
-import { oneHot, trainTree } from '../distill/trainTree.js';
+import { labelTargets, trainTree } from '../distill/trainTree.js';
 import { SdtError } from '../errors.js';
 import { checkOutFolder } from '../runs/files.js';
 import { createManifest } from '../runs/manifest.js';
@@ -38,7 +38,7 @@ async function runBaseline(parsed: Record<string, unknown>): Promise<void> {
   const K = dataset.classNames.length;
   const config = { dataset: dataset.name, limit: (parsed.limit as number | undefined) ?? null, ...options };
   say({ quiet }, `training a depth-${options.depth} soft tree on ${featureCount(dataset)} inputs, ${K} classes, hard labels`);
-  const tree = await trainTree(dataset, oneHot(dataset.train.y, K), options, trainingProgress('baseline', options.epochs, quiet), {
+  const tree = await trainTree(dataset, labelTargets(dataset.train.y, K), options, trainingProgress('baseline', options.epochs, quiet), {
     folder: out, config, resume: Boolean(parsed.resume), resumeHint: `sdt baseline --resume ${out}`,
   });
   writeTreeRun(out, createManifest('baseline', config, backend, dataset.files), tree);

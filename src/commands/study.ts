@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { CART_DEFAULTS } from '../distill/trainCart.js';
+import { TRANSFER_KINDS, type TransferKind } from '../distill/transfer.js';
 import { SdtError } from '../errors.js';
 import { checkOutFolder, writeFileAtomic, writeJsonAtomic } from '../runs/files.js';
 import { runStudy } from '../study/runStudy.js';
@@ -40,6 +41,12 @@ export function studyCommand(): Command {
     .addOption(listOption('--depths <list>', 'tree depths, on hard labels and on soft targets at --temperature', 1, 12, [2, 4, 6, 8, 10]))
     .addOption(listOption('--temperatures <list>', 'temperatures of the soft targets, at --depth', 0.05, 100, [1, 2, 4, 8, 16]))
     .addOption(numberOption('--temperature <T>', 'temperature of the depth sweep\'s soft targets', 0.05, 100, 4))
+    .addOption(new Option('--transfers <list>', `transfer sets (comma-separated: ${TRANSFER_KINDS.join(', ')}); each besides train adds labels and soft targets at --depth and --temperature on it`).default(['train'], 'train').argParser((value: string) => {
+      const list = value.split(',').map((v) => v.trim());
+      const unknown = list.find((v) => !TRANSFER_KINDS.includes(v as TransferKind));
+      if (unknown !== undefined) throw new SdtError(`--transfers takes ${TRANSFER_KINDS.join(', ')}, not "${unknown}".`);
+      return [...new Set(list)];
+    }))
     .addOption(numberOption('--alpha <α>', 'weight of the hard labels mixed into the soft targets (soft term scaled by T²)', 0, 1, 0.5))
     .option('--teacher <dir>', 'use this teacher run folder instead of training one in OUT/teacher')
     .option('--no-cart', 'leave out CART (fitted once per depth)')
@@ -67,6 +74,7 @@ export function studyCommand(): Command {
       }
     }
     const quiet = Boolean(parsed.quiet);
+    if (self.getOptionValueSource('transfer') === 'cli') throw new SdtError('a study sets the transfer set per cell: give --transfers LIST, not --transfer.');
     const tree = treeOptionsFrom({ ...parsed, seed: 1 });
     const seeds = Array.from({ length: parsed.seeds as number }, (_, i) => i + 1);
     const out = checkOutFolder((parsed.out as string | undefined) ?? defaultRunFolder('study', parsed.dataset as string));
@@ -78,7 +86,7 @@ export function studyCommand(): Command {
     const study = await runStudy(
       dataset,
       {
-        grid: { seeds, depths: parsed.depths as number[], temperatures: parsed.temperatures as number[], depth: tree.depth, temperature: parsed.temperature as number, cart: Boolean(parsed.cart) },
+        grid: { seeds, depths: parsed.depths as number[], temperatures: parsed.temperatures as number[], depth: tree.depth, temperature: parsed.temperature as number, transfers: parsed.transfers as TransferKind[], cart: Boolean(parsed.cart) },
         tree,
         alpha: parsed.alpha as number,
         teacher: teacherOptionsFrom({ ...parsed, seed: 1 }, 'teacher'),

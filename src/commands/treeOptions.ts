@@ -1,6 +1,7 @@
 /** The soft tree's training options, shared by `sdt baseline` and `sdt distill`. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { TRANSFER_KINDS, type TransferKind } from '../distill/transfer.js';
 import { TREE_DEFAULTS, type TreeTrainingOptions } from '../distill/trainTree.js';
 import { SdtError } from '../errors.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
@@ -19,6 +20,15 @@ export function addTreeOptions(command: Command): Command {
     .addOption(numberOption('--beta <β>', 'inverse temperature of the inner nodes (fixed unless --learn-beta)', 1e-3, 1000, d.beta))
     .addOption(new Option('--learn-beta', 'learn β, starting from --beta'))
     .addOption(numberOption('--beta-end <β>', 'anneal β geometrically from --beta to this value over training', 1e-3, 1000))
+    .addOption(numberOption('--anneal-start <share>', 'share of training after which β anneals to --beta-end (e.g. 0.8: harden the routing in the last fifth)', 0, 0.99, d.annealStart))
+    .addOption(choiceOption('--transfer <set>', 'images to train on: the training split, distorted copies of it (augment) or blends of pairs (mixup); labelled by the teacher when distilling', TRANSFER_KINDS, d.transfer))
+    .addOption(integerOption('--copies <k>', 'distinct copies of the transfer set; epoch e uses copy (e-1) mod k', 1, 1000, d.copies))
+    .addOption(numberOption('--rotation <degrees>', 'augment: largest rotation', 0, 180, d.rotation))
+    .addOption(numberOption('--shift <pixels>', 'augment: largest shift per axis', 0, 100, d.shift))
+    .addOption(numberOption('--scale <share>', 'augment: largest relative change of size', 0, 0.9, d.scale))
+    .addOption(numberOption('--shear <degrees>', 'augment: largest shear', 0, 60, d.shear))
+    .addOption(numberOption('--elastic <pixels>', 'augment: elastic displacement (0: none)', 0, 100, d.elastic))
+    .addOption(numberOption('--mixup-alpha <a>', 'mixup: blend weight λ ~ Beta(a, a)', 0.01, 100, d.mixupAlpha))
     .addOption(choiceOption('--penalty-level <how>', "combine a level's node penalties by mean or sum", ['mean', 'sum'], d.penaltyLevel))
     .addOption(integerOption('--alpha-window <batches>', 'running-average window of α at the root (×2^depth below; 0: per batch)', 0, 100000, d.alphaWindow))
     .addOption(integerOption('--patience <epochs>', 'stop after this many epochs without a better validation accuracy (0: never)', 0, 1000, d.patience))
@@ -28,6 +38,9 @@ export function addTreeOptions(command: Command): Command {
 export function treeOptionsFrom(parsed: Record<string, unknown>): TreeTrainingOptions {
   if (parsed.learnBeta && parsed.betaEnd !== undefined) {
     throw new SdtError('--learn-beta and --beta-end exclude each other: β is either learned or annealed.');
+  }
+  if ((parsed.annealStart as number) > 0 && parsed.betaEnd === undefined) {
+    throw new SdtError('--anneal-start needs --beta-end: it says when β starts to move towards --beta-end.');
   }
   return {
     depth: parsed.depth as number,
@@ -41,6 +54,15 @@ export function treeOptionsFrom(parsed: Record<string, unknown>): TreeTrainingOp
     beta: parsed.beta as number,
     learnBeta: Boolean(parsed.learnBeta),
     betaEnd: (parsed.betaEnd as number | undefined) ?? null,
+    annealStart: parsed.annealStart as number,
+    transfer: parsed.transfer as TransferKind,
+    copies: parsed.copies as number,
+    rotation: parsed.rotation as number,
+    shift: parsed.shift as number,
+    scale: parsed.scale as number,
+    shear: parsed.shear as number,
+    elastic: parsed.elastic as number,
+    mixupAlpha: parsed.mixupAlpha as number,
     penaltyLevel: parsed.penaltyLevel as TreeTrainingOptions['penaltyLevel'],
     alphaWindow: parsed.alphaWindow as number,
     patience: parsed.patience as number,

@@ -13,11 +13,11 @@ import { readTreeFile } from '../models/treeFile.js';
 import { writeJsonAtomic, writeFileAtomic } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
 import { TREE_MODEL_NAME } from '../runs/treeRun.js';
-import { mixTargets, softTargets } from './softTargets.js';
+import { distillTargets } from './softTargets.js';
 import { teacherStage, treeStage, type StageHooks } from './stages.js';
 import { trainCartRun, type CartRunOptions } from './trainCart.js';
 import type { TeacherOptions } from './trainTeacher.js';
-import { oneHot, type TreeTrainingOptions } from './trainTree.js';
+import { labelTargets, type TargetRecipe, type TreeTrainingOptions } from './trainTree.js';
 
 export interface DistillOptions {
   teacher: TeacherOptions;
@@ -67,10 +67,12 @@ export async function runDistill(
     teacherStage(dataset, options.teacher, options.teacherFolder, join(out, 'teacher'), backend, baseConfig, hooks, resume));
 
   // 2. Soft targets from the teacher's logits on the training set (cached beside the teacher).
-  const targets = await stage('soft targets', () =>
-    mixTargets(softTargets(teacher.trainLogits(), K, options.temperature), oneHot(dataset.train.y, K), options.alpha, options.temperature));
+  const trainLogits = await stage('soft targets', () => teacher.trainLogits());
+  const targets = distillTargets({ trainLogits: () => trainLogits, logitsOf: teacher.logitsOf }, dataset.train.y, K, options.temperature, options.alpha);
 
-  // 3–4. The two trees, identical but for their targets.
+  // 3–4. The trees, identical but for their targets: on the labels of the training images, on
+  // the labels of the transfer set's images (when it is not the training set: where a gain
+  // comes from), and on the teacher's outputs.
   const rows: ComparisonRow[] = [
     {
       model: 'CNN teacher',
@@ -82,14 +84,18 @@ export async function runDistill(
       run: teacher.folder,
     },
   ];
-  for (const [name, label, treeTargets, extra] of [
-    ['baseline', 'soft tree, hard labels', oneHot(dataset.train.y, K), {}],
-    ['distilled', `soft tree, distilled (T = ${options.temperature}${options.alpha > 0 ? `, α = ${options.alpha}` : ''})`, targets, { temperature: options.temperature, alpha: options.alpha, teacher: teacher.folder, teacherChecksum: teacher.checksum }],
-  ] as const) {
+  const labels = labelTargets(dataset.train.y, K);
+  const { transfer } = options.tree;
+  const trees: [string, string, TargetRecipe, TreeTrainingOptions, Record<string, unknown>][] = [
+    ['baseline', 'soft tree, hard labels', labels, { ...options.tree, transfer: 'train' }, {}],
+    ...(transfer === 'train' ? [] : [[`baseline-${transfer}`, `soft tree, hard labels, ${transfer} transfer set`, labels, options.tree, {}] as [string, string, TargetRecipe, TreeTrainingOptions, Record<string, unknown>]]),
+    ['distilled', `soft tree, distilled (T = ${options.temperature}${options.alpha > 0 ? `, α = ${options.alpha}` : ''}${transfer === 'train' ? '' : `, ${transfer} transfer set`})`, targets, options.tree, { temperature: options.temperature, alpha: options.alpha, teacher: teacher.folder, teacherChecksum: teacher.checksum }],
+  ];
+  for (const [name, label, treeTargets, treeOptions, extra] of trees) {
     const folder = join(out, name);
-    const config = { ...baseConfig, ...options.tree, ...extra };
+    const config = { ...baseConfig, ...treeOptions, ...extra };
     const row = await stage(name, async () => {
-      const { metrics } = await treeStage(dataset, name, () => treeTargets, options.tree, folder, config, backend, hooks, resume);
+      const { metrics } = await treeStage(dataset, name, treeTargets, treeOptions, folder, config, backend, hooks, resume);
       const predictor = createTreePredictor(readTreeFile(join(folder, TREE_MODEL_NAME)));
       const predicted = Int32Array.from(predictRows(predictor, dataset.test), (r) => r.maxPathClass);
       return {

@@ -6,11 +6,11 @@ import type { BackendChoice } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
 import type { Manifest } from '../runs/manifest.js';
-import { mixTargets, softTargets } from './softTargets.js';
+import { distillTargets } from './softTargets.js';
 import { readMetrics, teacherStage, treeStage, type StageHooks } from './stages.js';
 import { CART_DEFAULTS, trainCartRun } from './trainCart.js';
 import { TEACHER_DEFAULTS } from './trainTeacher.js';
-import { oneHot, TREE_DEFAULTS } from './trainTree.js';
+import { labelTargets, TREE_DEFAULTS } from './trainTree.js';
 
 export const REPRODUCIBLE = ['teacher', 'baseline', 'distilled', 'cart'];
 
@@ -43,7 +43,7 @@ export async function reproduceRun(manifest: Manifest, dataset: Dataset, out: st
       trainCartRun(dataset, pick(CART_DEFAULTS, config), out, backend, base);
       break;
     case 'baseline':
-      await treeStage(dataset, 'baseline', () => oneHot(dataset.train.y, K), pick(TREE_DEFAULTS, config), out, config, backend, hooks, resume);
+      await treeStage(dataset, 'baseline', labelTargets(dataset.train.y, K), pick(TREE_DEFAULTS, config), out, config, backend, hooks, resume);
       break;
     case 'distilled': {
       const teacher = await teacherStage(dataset, TEACHER_DEFAULTS, config.teacher as string, '', backend, base, hooks, resume);
@@ -51,7 +51,7 @@ export async function reproduceRun(manifest: Manifest, dataset: Dataset, out: st
         throw new SdtError(`the teacher in ${teacher.folder} has changed since the run was made (its checksum differs from the manifest's).`);
       }
       const [T, alpha] = [config.temperature as number, config.alpha as number];
-      const targets = () => mixTargets(softTargets(teacher.trainLogits(), K, T), oneHot(dataset.train.y, K), alpha, T);
+      const targets = distillTargets(teacher, dataset.train.y, K, T, alpha);
       await treeStage(dataset, 'distilled', targets, pick(TREE_DEFAULTS, config), out, config, backend, hooks, resume);
       break;
     }

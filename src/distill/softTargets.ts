@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
 import { ensureFolder, writeFileAtomic } from '../runs/files.js';
+import { oneHot, type TargetRecipe } from './trainTree.js';
 
 /** softmax(z / T) of every row. */
 export function softTargets(logits: Float32Array, classes: number, temperature: number): Float32Array {
@@ -33,26 +34,47 @@ export function mixTargets(soft: Float32Array, hard: Float32Array, alpha: number
   return soft.map((s, i) => (alpha * hard[i] + softWeight * s) / total);
 }
 
+/** The teacher's outputs a distilled tree learns from. */
+export interface TeacherOutputs {
+  /** Logits on the training set, [n, K]. */
+  trainLogits(): Float32Array;
+  /** Logits on transfer-set images, [n, K]; `key` identifies the images. */
+  logitsOf(x: Float32Array, n: number, key: string): Float32Array;
+}
+
 /**
- * The teacher's logits on the training set, computed once and cached beside the teacher,
- * under a key made of the teacher's checksum and the data's, so a changed teacher or
- * dataset is never served stale outputs. Path null: the cache could not be written.
+ * The distilled tree's recipe: mixTargets(softmax(z/T), labels) on the training rows, and on
+ * transfer images the teacher's softened logits mixed with the images' label blend.
+ */
+export function distillTargets(teacher: TeacherOutputs, labels: Int32Array, classes: number, temperature: number, alpha: number): TargetRecipe {
+  return {
+    plain: () => mixTargets(softTargets(teacher.trainLogits(), classes, temperature), oneHot(labels, classes), alpha, temperature),
+    transformed: (x, n, hard, key) => mixTargets(softTargets(teacher.logitsOf(x, n, key), classes, temperature), hard, alpha, temperature),
+  };
+}
+
+/**
+ * The teacher's logits on the training set (`images` null) or on transfer images named by
+ * `images`, computed once and cached beside the teacher, under a key made of the teacher's
+ * checksum, the data's and the images' name, so a changed teacher or dataset is never served
+ * stale outputs. Path null: the cache could not be written.
  */
 export function cachedTeacherLogits(
   teacherFolder: string,
   teacherChecksum: string,
   dataset: Dataset,
   compute: () => Float32Array,
+  images: { key: string; n: number } | null = null,
 ): { logits: Float32Array; cached: boolean; path: string | null } {
-  const key = createHash('sha256')
+  const hash = createHash('sha256')
     .update(teacherChecksum)
     .update(JSON.stringify(dataset.files.map((f) => f.sha256)))
-    .update(String(dataset.train.n))
-    .digest('hex')
-    .slice(0, 24);
+    .update(String(dataset.train.n));
+  if (images) hash.update(images.key);
+  const key = hash.digest('hex').slice(0, 24);
   const folder = join(teacherFolder, 'cache');
-  const path = join(folder, `train-logits-${key}.f32`);
-  const expectedBytes = dataset.train.n * dataset.classNames.length * 4;
+  const path = join(folder, `${images ? 'transfer' : 'train'}-logits-${key}.f32`);
+  const expectedBytes = (images?.n ?? dataset.train.n) * dataset.classNames.length * 4;
   if (existsSync(path)) {
     const bytes = readFileSync(path);
     if (bytes.length === expectedBytes) {

@@ -14,10 +14,10 @@ import { loadTeacher, TEACHER_MODEL, teacherChecksum } from '../models/teacherFi
 import { canonicalJson } from '../runs/checksum.js';
 import { createManifest, readManifest, type RunConfig } from '../runs/manifest.js';
 import { writeTreeRun } from '../runs/treeRun.js';
-import { cachedTeacherLogits } from './softTargets.js';
+import { cachedTeacherLogits, type TeacherOutputs } from './softTargets.js';
 import type { TrainCallbacks } from './train.js';
 import { trainTeacher, type TeacherOptions } from './trainTeacher.js';
-import { trainTree, type TreeTrainingOptions } from './trainTree.js';
+import { trainTree, type TargetRecipe, type TreeTrainingOptions } from './trainTree.js';
 
 export interface StageHooks {
   say(line: string): void;
@@ -47,7 +47,7 @@ export function readMetrics(folder: string) {
   }
 }
 
-export interface TeacherStage {
+export interface TeacherStage extends TeacherOutputs {
   folder: string;
   /** Its content checksum: a retrained teacher invalidates the trees distilled from it. */
   checksum: string;
@@ -55,8 +55,6 @@ export interface TeacherStage {
   seconds: number;
   testAccuracy: number;
   testPredictions: Int32Array;
-  /** The teacher's logits on the training set, cached beside the teacher. */
-  trainLogits(): Float32Array;
 }
 
 /** The teacher: a given folder, a finished run of the same configuration in `folder`, or trained now. */
@@ -104,6 +102,12 @@ export async function teacherStage(
       hooks.say(`teacher logits on the training set: ${cached ? 'cached' : 'computed'} (${path ?? `not cached: ${teacherFolder} cannot be written`})`);
       return logits;
     },
+    logitsOf(x, n, key) {
+      const images = { x, y: new Int32Array(n), n };
+      const { logits, cached } = cachedTeacherLogits(teacherFolder, checksum, dataset, () => teacherLogits(model, images), { key, n });
+      hooks.say(`teacher logits on ${n} transfer images: ${cached ? 'cached' : 'computed'}`);
+      return logits;
+    },
   };
 }
 
@@ -111,7 +115,7 @@ export async function teacherStage(
 export async function treeStage(
   dataset: Dataset,
   name: string,
-  targets: () => Float32Array,
+  targets: TargetRecipe,
   options: TreeTrainingOptions,
   folder: string,
   config: RunConfig,
@@ -122,7 +126,7 @@ export async function treeStage(
   const trained = !sameConfig(folder, config, dataset.files);
   if (!trained) hooks.say(`${name}: reusing ${folder}`);
   else {
-    const tree = await trainTree(dataset, targets(), options, hooks.progress(name, options.epochs), { folder, config, ...resume });
+    const tree = await trainTree(dataset, targets, options, hooks.progress(name, options.epochs), { folder, config, ...resume });
     writeTreeRun(folder, createManifest(name, config, backend, dataset.files), tree);
   }
   return { metrics: readMetrics(folder), trained };

@@ -26,6 +26,8 @@ export interface Learner {
   restore(arrays: Float32Array[]): void;
   /** Called before every batch with the share of training done (for annealed settings). */
   beforeBatch?(progress: number): void;
+  /** Extra measurements to keep in an epoch's record (they survive a resume with the history). */
+  epochReport?(epoch: number): Record<string, unknown> | undefined;
 }
 
 export interface TrainData {
@@ -34,6 +36,8 @@ export interface TrainData {
   n: number;
   inputShape: number[];
   classes: number;
+  /** The examples of epoch e when they change from epoch to epoch (a transfer set's copies); else x and targets. */
+  forEpoch?(epoch: number): { x: Float32Array; targets: Float32Array };
 }
 
 /** The loop's settings as the commands and run manifests name them (both models share them). */
@@ -74,6 +78,7 @@ export interface EpochRecord {
   validationAccuracy: number | null;
   learningRate: number;
   seconds: number;
+  report?: Record<string, unknown>;
 }
 
 export interface TrainCallbacks {
@@ -87,13 +92,13 @@ export interface TrainResult {
   seconds: number;
 }
 
-export function batchTensors(data: TrainData, rows: Int32Array): { x: tf.Tensor; targets: tf.Tensor2D } {
+export function batchTensors(data: TrainData, examples: Pick<TrainData, 'x' | 'targets'>, rows: Int32Array): { x: tf.Tensor; targets: tf.Tensor2D } {
   const features = data.inputShape.reduce((a, b) => a * b, 1);
   const x = new Float32Array(rows.length * features);
   const t = new Float32Array(rows.length * data.classes);
   rows.forEach((r, i) => {
-    x.set(data.x.subarray(r * features, (r + 1) * features), i * features);
-    t.set(data.targets.subarray(r * data.classes, (r + 1) * data.classes), i * data.classes);
+    x.set(examples.x.subarray(r * features, (r + 1) * features), i * features);
+    t.set(examples.targets.subarray(r * data.classes, (r + 1) * data.classes), i * data.classes);
   });
   return { x: tf.tensor(x, [rows.length, ...data.inputShape]), targets: tf.tensor2d(t, [rows.length, data.classes]) };
 }
@@ -162,13 +167,14 @@ export async function train(
       const epochStart = performance.now();
       const random = randomSource(state.randomState);
       const order = permutation(data.n, random);
+      const examples = data.forEpoch?.(epoch) ?? data;
       const progressAt = (batch: number) => ((epoch - 1) * batches + batch) / (settings.epochs * batches);
       for (; state.batch < batches; state.batch++) {
         const batch = state.batch;
         const learningRate = learningRateAt(settings.learningRate, settings.schedule, progressAt(batch));
         learner.beforeBatch?.(progressAt(batch));
         const rows = order.subarray(batch * settings.batchSize, Math.min(data.n, (batch + 1) * settings.batchSize));
-        const { x, targets } = batchTensors(data, rows);
+        const { x, targets } = batchTensors(data, examples, rows);
         const { value, grads } = tf.variableGrads(() => learner.loss(x, targets), learner.trainable);
         const loss = value.dataSync()[0];
         if (Number.isFinite(loss)) optimizer.step(learner.trainable.map((v) => grads[v.name]), learningRate);
@@ -200,6 +206,8 @@ export async function train(
         learningRate: learningRateAt(settings.learningRate, settings.schedule, progressAt(batches - 1)), // the epoch's last
         seconds: (performance.now() - epochStart) / 1000,
       };
+      const report = learner.epochReport?.(epoch);
+      if (report) record.report = report;
       state.history = [...state.history, record];
       callbacks.onEpoch?.(record);
       state.randomState = random.state();

@@ -9,14 +9,18 @@ import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js'
 import { createSoftTree, type TreeConfig } from '../models/sdt.js';
 import { treeFileFrom, type TreeFile } from '../models/treeFile.js';
 import { predictTree, treeLearner, type TreePredictions } from '../models/treePredictions.js';
-import { train, type LoopOptions, type TrainCallbacks, type TrainResult, type TrainSettings } from './train.js';
+import { SdtError } from '../errors.js';
+import { train, type Learner, type LoopOptions, type TrainData, type TrainCallbacks, type TrainResult, type TrainSettings } from './train.js';
+import { TRANSFER_DEFAULTS, transferCopy, transferKey, type TransferOptions } from './transfer.js';
 
-export interface TreeTrainingOptions extends LoopOptions {
+export interface TreeTrainingOptions extends LoopOptions, TransferOptions {
   depth: number;
   lambda: number;
   beta: number;
   learnBeta: boolean;
   betaEnd: number | null;
+  /** Share of training after which β anneals to betaEnd (hardening the routing at the end). */
+  annealStart: number;
   penaltyLevel: 'mean' | 'sum';
   alphaWindow: number;
 }
@@ -33,16 +37,20 @@ export const TREE_DEFAULTS: TreeTrainingOptions = {
   beta: 1,
   learnBeta: false,
   betaEnd: null,
+  annealStart: 0,
   penaltyLevel: 'mean',
   alphaWindow: 0,
   patience: 0,
   validation: 0.1,
   seed: 1,
+  ...TRANSFER_DEFAULTS,
 };
 
 export interface TreeEvaluation {
   maxPathAccuracy: number;
   mixtureAccuracy: number;
+  /** Share of examples whose max path carries at least half of the tree's probability (P^ℓ ≥ 0.5). */
+  committedShare: number;
   leavesUsed: number;
   confusion: number[][];
   perClassAccuracy: number[];
@@ -53,6 +61,7 @@ export function evaluateTreePredictions(p: TreePredictions, labels: Int32Array, 
   return {
     maxPathAccuracy: accuracy(p.maxPath, labels),
     mixtureAccuracy: accuracy(p.mixture, labels),
+    committedShare: p.leafProbability.filter((v) => v >= 0.5).length / Math.max(1, p.leafProbability.length),
     leavesUsed: new Set(p.leaf).size,
     confusion,
     perClassAccuracy: perClassAccuracy(confusion),
@@ -75,12 +84,24 @@ export interface TrainedTree {
 }
 
 /**
- * `targets` are rows aligned with dataset.train (n × K); the validation split is drawn from
- * the same rows, so labels and targets stay paired.
+ * What a tree learns from: the targets of the training rows as they are (aligned with
+ * dataset.train, n × K; the validation split is drawn from the same rows, so labels and
+ * targets stay paired), and the targets of transfer-set images whose label mixture is `hard`.
  */
+export interface TargetRecipe {
+  plain(): Float32Array;
+  /** `key` identifies the images (for a cache of the teacher's outputs on them). */
+  transformed(x: Float32Array, n: number, hard: Float32Array, key: string): Float32Array;
+}
+
+/** The baseline's recipe: the labels themselves (for blends, the blend of the labels). */
+export function labelTargets(labels: Int32Array, classes: number): TargetRecipe {
+  return { plain: () => oneHot(labels, classes), transformed: (_x, _n, hard) => hard };
+}
+
 export async function trainTree(
   dataset: Dataset,
-  targets: Float32Array,
+  targets: TargetRecipe,
   options: TreeTrainingOptions,
   callbacks: TrainCallbacks = {},
   checkpoint?: TrainSettings['checkpoint'],
@@ -105,20 +126,43 @@ export async function trainTree(
     beta: options.beta,
     learnBeta: options.learnBeta,
     betaEnd: options.betaEnd,
+    annealStart: options.annealStart,
     lambda: options.lambda,
     penaltyLevel: options.penaltyLevel,
     alphaWindow: options.alphaWindow,
     seed: options.seed,
   };
   const tree = createSoftTree(config);
+  const data: TrainData = { x: trainRows.x, targets: new Float32Array(0), n: trainRows.n, inputShape: [F], classes: K };
+  if (options.transfer === 'train') data.targets = pick(trainRows.y, targets.plain(), K);
+  else {
+    if (dataset.inputShape.length !== 3 && options.transfer === 'augment') {
+      throw new SdtError(`--transfer augment distorts images; ${dataset.name} has inputs of shape [${dataset.inputShape}].`, 'Use --transfer mixup or train.');
+    }
+    const rows = { x: trainRows.x, y: Int32Array.from(trainRows.y, (r) => dataset.train.y[r]), n: trainRows.n };
+    let current = { copy: -1, examples: { x: data.x, targets: data.targets } };
+    data.forEpoch = (epoch) => {
+      const copy = (epoch - 1) % options.copies;
+      if (copy !== current.copy) {
+        const images = transferCopy(rows, dataset.inputShape, K, options, options.seed, copy);
+        const key = transferKey(options, options.seed, options.validation, copy);
+        current = { copy, examples: { x: images.x, targets: targets.transformed(images.x, images.n, images.hard, key) } };
+      }
+      return current.examples;
+    };
+  }
+  // Hardening measured on the same run: the test metrics just before β starts to rise.
+  const hardeningEpoch = options.betaEnd !== null && options.annealStart > 0 ? Math.floor(options.annealStart * options.epochs) : 0;
+  const learner: Learner = {
+    ...treeLearner(tree),
+    epochReport: (epoch) => {
+      if (epoch !== hardeningEpoch) return undefined;
+      const { maxPathAccuracy, mixtureAccuracy, committedShare } = evaluateTreePredictions(predictTree(tree, dataset.test), dataset.test.y, K);
+      return { testBeforeHardening: { maxPathAccuracy, mixtureAccuracy, committedShare } };
+    },
+  };
   try {
-    const training = await train(
-      treeLearner(tree),
-      { x: trainRows.x, targets: pick(trainRows.y, targets, K), n: trainRows.n, inputShape: [F], classes: K },
-      validation,
-      { ...options, learningRate: options.lr, checkpoint },
-      callbacks,
-    );
+    const training = await train(learner, data, validation, { ...options, learningRate: options.lr, checkpoint }, callbacks);
     const predictions = predictTree(tree, dataset.test);
     const parameters = tree.read();
     const file = treeFileFrom(parameters, options.depth, {

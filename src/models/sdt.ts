@@ -17,6 +17,8 @@ export interface TreeConfig {
   learnBeta: boolean;
   /** When set, β rises geometrically from `beta` to this value over training (annealing). */
   betaEnd?: number | null;
+  /** Share of training after which the annealing starts (0: from the start); a late start hardens the routing at the end. */
+  annealStart?: number;
   /** Strength λ of the balance penalty. */
   lambda: number;
   /** Combine a level's node penalties by their mean or their sum (then weight 2^−d). */
@@ -47,10 +49,10 @@ export interface SoftTree {
   /** P^ℓ(x) for every leaf: [n, L]. */
   leafProbabilities(x: tf.Tensor2D): tf.Tensor2D;
   /** Max-path leaf predictions and mixture predictions (classes), plus the chosen leaf. */
-  predict(x: tf.Tensor2D): { leaf: tf.Tensor1D; maxPath: tf.Tensor1D; mixture: tf.Tensor1D; mixtureProbabilities: tf.Tensor2D };
+  predict(x: tf.Tensor2D): { leaf: tf.Tensor1D; maxPath: tf.Tensor1D; mixture: tf.Tensor1D; leafProbability: tf.Tensor1D; mixtureProbabilities: tf.Tensor2D };
   read(): TreeParameters;
   write(parameters: TreeParameters): void;
-  /** β for `progress` ∈ [0, 1] of training: fixed, or annealed β0 · (β1/β0)^progress. */
+  /** β for `progress` ∈ [0, 1] of training: fixed, or annealed β0 · (β1/β0)^s, s the share of the annealing phase done. */
   anneal(progress: number): void;
   dispose(): void;
 }
@@ -130,10 +132,11 @@ export function createSoftTree(config: TreeConfig): SoftTree {
       const leafPath = leafProbabilities(x);
       const Q = tf.softmax(phi); // [L, K]
       const leaf = tf.argMax(leafPath, 1) as tf.Tensor1D;
+      const leafProbability = tf.max(leafPath, 1) as tf.Tensor1D;
       const maxPath = tf.gather(tf.argMax(Q, 1), leaf) as tf.Tensor1D;
       const mixtureProbabilities = tf.matMul(leafPath, Q) as tf.Tensor2D; // Σ_ℓ P^ℓ Q^ℓ, [n, K]
       const mixture = tf.argMax(mixtureProbabilities, 1) as tf.Tensor1D;
-      return { leaf, maxPath, mixture, mixtureProbabilities };
+      return { leaf, maxPath, mixture, leafProbability, mixtureProbabilities };
     });
   }
 
@@ -160,7 +163,10 @@ export function createSoftTree(config: TreeConfig): SoftTree {
         beta.assign(tf.scalar(p.beta));
       }),
     anneal(progress) {
-      if (config.betaEnd) tf.tidy(() => beta.assign(tf.scalar(config.beta * (config.betaEnd! / config.beta) ** progress)));
+      if (!config.betaEnd) return;
+      const start = config.annealStart ?? 0;
+      const share = Math.max(0, (progress - start) / (1 - start));
+      tf.tidy(() => beta.assign(tf.scalar(config.beta * (config.betaEnd! / config.beta) ** share)));
     },
     dispose: () => tf.dispose([W, b, phi, beta, alphaAverage, weightTensor, decayTensor]),
   };

@@ -9,6 +9,8 @@ export interface TreePredictions {
   leaf: Int32Array;
   maxPath: Int32Array;
   mixture: Int32Array;
+  /** P^ℓ(x) of the chosen leaf: how much of the tree's probability its max path carries. */
+  leafProbability: Float32Array;
   /** Σ_ℓ P^ℓ Q^ℓ per example, [n, K]. */
   mixtureProbabilities: Float32Array;
 }
@@ -22,6 +24,7 @@ export function predictTree(tree: SoftTree, split: Split): TreePredictions {
     leaf: new Int32Array(split.n),
     maxPath: new Int32Array(split.n),
     mixture: new Int32Array(split.n),
+    leafProbability: new Float32Array(split.n),
     mixtureProbabilities: new Float32Array(split.n * K),
   };
   for (let start = 0; start < split.n; start += CHUNK) {
@@ -31,8 +34,9 @@ export function predictTree(tree: SoftTree, split: Split): TreePredictions {
     out.leaf.set(p.leaf.dataSync(), start);
     out.maxPath.set(p.maxPath.dataSync(), start);
     out.mixture.set(p.mixture.dataSync(), start);
+    out.leafProbability.set(p.leafProbability.dataSync(), start);
     out.mixtureProbabilities.set(p.mixtureProbabilities.dataSync(), start * K);
-    tf.dispose([x, p.leaf, p.maxPath, p.mixture, p.mixtureProbabilities]);
+    tf.dispose([x, p.leaf, p.maxPath, p.mixture, p.leafProbability, p.mixtureProbabilities]);
   }
   return out;
 }

@@ -8,7 +8,8 @@ const point = (x: number, s: Stat) => ({ x, y: 100 * s.mean, low: 100 * (s.mean 
 const percent = (y: number) => `${y.toFixed(1)} %`;
 
 /** Baseline, distilled (at the sweep's temperature) and CART against depth; the teacher as a line. */
-export function depthPlot(settings: SettingSummary[], teacherAccuracy: number, temperature: number, dataset: string): string {
+export function depthPlot(all: SettingSummary[], teacherAccuracy: number, temperature: number, dataset: string): string {
+  const settings = all.filter((s) => s.transfer === 'train');
   const series = (name: string, keep: (s: SettingSummary) => boolean, dashed = false) => ({
     name,
     dashed,
@@ -31,7 +32,8 @@ export function depthPlot(settings: SettingSummary[], teacherAccuracy: number, t
 }
 
 /** The distilled tree at the sweep's depth against temperature; the baseline and the teacher as lines. */
-export function temperaturePlot(settings: SettingSummary[], teacherAccuracy: number, depth: number, dataset: string): string {
+export function temperaturePlot(all: SettingSummary[], teacherAccuracy: number, depth: number, dataset: string): string {
+  const settings = all.filter((s) => s.transfer === 'train');
   const distilled = settings.filter((s) => s.kind === 'distilled' && s.depth === depth).sort((a, b) => a.temperature! - b.temperature!);
   const baseline = settings.find((s) => s.kind === 'baseline' && s.depth === depth);
   return linePlot({

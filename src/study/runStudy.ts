@@ -11,11 +11,11 @@ import { SdtError } from '../errors.js';
 import { canonicalJson } from '../runs/checksum.js';
 import { ensureFolder, writeJsonAtomic } from '../runs/files.js';
 import { createManifest, readManifest, type RunConfig } from '../runs/manifest.js';
-import { mixTargets, softTargets } from '../distill/softTargets.js';
+import { distillTargets } from '../distill/softTargets.js';
 import { readMetrics, sameConfig, teacherStage, treeStage, type StageHooks } from '../distill/stages.js';
 import { trainCartRun, type CartRunOptions } from '../distill/trainCart.js';
 import type { TeacherOptions } from '../distill/trainTeacher.js';
-import { oneHot, type TreeTrainingOptions } from '../distill/trainTree.js';
+import { labelTargets, type TargetRecipe, type TreeTrainingOptions } from '../distill/trainTree.js';
 import { studyCells, type StudyCell, type StudyGrid } from './grid.js';
 
 export interface StudyOptions {
@@ -64,12 +64,11 @@ export async function runStudy(
   const resume = (folder: string) => ({ resume: true, resumeHint: `the same sdt study command (it continues ${folder})` });
   const teacherSeed = { ...baseConfig, seed: 1 };
   const teacher = await teacherStage(dataset, { ...options.teacher, seed: 1 }, options.teacherFolder, join(out, 'teacher'), backend, teacherSeed, hooks, resume(join(out, 'teacher')));
-  const hard = oneHot(dataset.train.y, K);
-  const targets = new Map<number, Float32Array>();
-  const softAt = (temperature: number) => {
-    if (!targets.has(temperature)) targets.set(temperature, mixTargets(softTargets(teacher.trainLogits(), K, temperature), hard, options.alpha, temperature));
-    return targets.get(temperature)!;
-  };
+  const hard = labelTargets(dataset.train.y, K);
+  // The teacher's logits are read (or computed) once, whatever the number of temperatures.
+  let logits: Float32Array | undefined;
+  const outputs = { trainLogits: () => (logits ??= teacher.trainLogits()), logitsOf: teacher.logitsOf };
+  const softAt = (temperature: number): TargetRecipe => distillTargets(outputs, dataset.train.y, K, temperature, options.alpha);
 
   const cells = studyCells(options.grid);
   const results: CellResult[] = [];
@@ -85,13 +84,13 @@ export async function runStudy(
         trained = true;
       }
     } else {
-      const tree = { ...options.tree, depth: cell.depth, seed: cell.seed };
+      const tree = { ...options.tree, depth: cell.depth, seed: cell.seed, transfer: cell.transfer };
       const soft = cell.kind === 'distilled'
         ? { temperature: cell.temperature, alpha: options.alpha, teacher: teacher.folder, teacherChecksum: teacher.checksum }
         : {};
       const config = { ...cellConfig, ...tree, ...soft };
       const cellHooks = { say: hooks.say, progress: (_: string, epochs: number) => hooks.progress(label, epochs) };
-      ({ trained } = await treeStage(dataset, cell.kind, () => (cell.kind === 'distilled' ? softAt(cell.temperature!) : hard), tree, folder, config, backend, cellHooks, resume(folder)));
+      ({ trained } = await treeStage(dataset, cell.kind, cell.kind === 'distilled' ? softAt(cell.temperature!) : hard, tree, folder, config, backend, cellHooks, resume(folder)));
     }
     const metrics = readMetrics(folder);
     hooks.say(`${label}: ${trained ? 'trained' : 'already done'}, test accuracy ${(100 * (metrics.test.maxPathAccuracy ?? metrics.test.accuracy)).toFixed(2)} %`);

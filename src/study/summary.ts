@@ -1,5 +1,6 @@
 /** A study's cells reduced to one line per setting: mean ± standard deviation over seeds. */
 import { formatPercent, summarize, type Stat } from '../report/stats.js';
+import { TRANSFER_KINDS, type TransferKind } from '../distill/transfer.js';
 import type { CellKind } from './grid.js';
 import type { CellResult } from './runStudy.js';
 
@@ -7,42 +8,49 @@ export interface SettingSummary {
   kind: CellKind;
   depth: number;
   temperature: number | null;
+  transfer: TransferKind;
   seeds: number[];
   /** Test accuracy of the max path (CART: its only prediction). */
   maxPath: Stat;
   /** Test accuracy of the path-weighted mixture of leaf distributions (soft trees only). */
   mixture: Stat | null;
+  /** Share of test examples whose max path carries ≥ 0.5 of the probability (soft trees; absent in runs made before it was recorded). */
+  committed: Stat | null;
   cells: string[];
 }
 
 export function summarizeCells(cells: CellResult[]): SettingSummary[] {
   const groups = new Map<string, CellResult[]>();
   for (const result of cells) {
-    const { kind, depth, temperature } = result.cell;
-    const key = `${kind}/${depth}/${temperature}`;
+    const { kind, depth, temperature, transfer } = result.cell;
+    const key = `${kind}/${depth}/${temperature}/${transfer}`;
     groups.set(key, [...(groups.get(key) ?? []), result]);
   }
   return [...groups.values()].map((group) => {
-    const { kind, depth, temperature } = group[0].cell;
+    const { kind, depth, temperature, transfer } = group[0].cell;
     const tests = group.map((g) => g.metrics.test);
+    const committed = tests.map((t) => t.committedShare).filter((v): v is number => typeof v === 'number');
     return {
       kind,
       depth,
       temperature,
+      transfer,
       seeds: group.map((g) => g.cell.seed),
       maxPath: summarize(tests.map((t) => t.maxPathAccuracy ?? t.accuracy))!,
       mixture: kind === 'cart' ? null : summarize(tests.map((t) => t.mixtureAccuracy)),
+      committed: kind === 'cart' || committed.length < group.length ? null : summarize(committed),
       cells: group.map((g) => g.cell.name),
     };
   });
 }
 
 export const settingLabel = (s: SettingSummary) =>
-  s.kind === 'baseline' ? 'soft tree, hard labels' : s.kind === 'cart' ? 'CART' : `soft tree, distilled T = ${s.temperature}`;
+  (s.kind === 'baseline' ? 'soft tree, hard labels' : s.kind === 'cart' ? 'CART' : `soft tree, distilled T = ${s.temperature}`) +
+  (s.transfer === 'train' ? '' : `, ${s.transfer} transfer set`);
 
 /** Teacher first, then by depth, hard labels before soft targets by temperature, CART last. */
 function compare(a: SettingSummary, b: SettingSummary): number {
-  const order = (s: SettingSummary) => [s.kind === 'cart' ? 1 : 0, s.depth, s.kind === 'baseline' ? 0 : 1, s.temperature ?? 0];
+  const order = (s: SettingSummary) => [s.kind === 'cart' ? 1 : 0, s.depth, TRANSFER_KINDS.indexOf(s.transfer), s.kind === 'baseline' ? 0 : 1, s.temperature ?? 0];
   const [x, y] = [order(a), order(b)];
   const i = x.findIndex((v, j) => v !== y[j]);
   return i < 0 ? 0 : x[i] - y[i];
@@ -50,9 +58,9 @@ function compare(a: SettingSummary, b: SettingSummary): number {
 
 export function summaryTable(settings: SettingSummary[], teacherAccuracy: number): string {
   return [
-    '| model | depth | test accuracy, max path | test accuracy, mixture |',
-    '|---|---:|---:|---:|',
-    `| CNN teacher | — | ${(100 * teacherAccuracy).toFixed(2)} % | — |`,
-    ...[...settings].sort(compare).map((s) => `| ${settingLabel(s)} | ${s.depth} | ${formatPercent(s.maxPath)} | ${formatPercent(s.mixture)} |`),
+    '| model | depth | test accuracy, max path | test accuracy, mixture | max path ≥ ½ of the probability |',
+    '|---|---:|---:|---:|---:|',
+    `| CNN teacher | — | ${(100 * teacherAccuracy).toFixed(2)} % | — | — |`,
+    ...[...settings].sort(compare).map((s) => `| ${settingLabel(s)} | ${s.depth} | ${formatPercent(s.maxPath)} | ${formatPercent(s.mixture)} | ${formatPercent(s.committed)} |`),
   ].join('\n');
 }

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { loadDataset } from '../src/data/datasets.js';
-import { oneHot, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
+import { oneHot } from '../src/data/oneHot.js';
+import { trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
 import { expectOneSentence, sdt } from './run.js';
 
 const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));

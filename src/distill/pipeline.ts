@@ -5,19 +5,20 @@
  * a finished run of the same configuration is reused, so an interrupted job continues.
  */
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomicWrite.js';
 import type { BackendChoice } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
+import { oneHot } from '../data/oneHot.js';
 import { agreement } from '../eval/metrics.js';
+import { readTreeFile, TREE_MODEL_NAME } from '../models/treeFile.js';
 import { createTreePredictor, predictRows } from '../models/treePredictor.js';
-import { readTreeFile } from '../models/treeFile.js';
-import { writeJsonAtomic, writeFileAtomic } from '../runs/files.js';
+import { writeJsonAtomic } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
-import { TREE_MODEL_NAME } from '../runs/treeRun.js';
 import { mixTargets, softTargets } from './softTargets.js';
 import { teacherStage, treeStage, type StageHooks } from './stages.js';
 import { trainCartRun, type CartRunOptions } from './trainCart.js';
 import type { TeacherOptions } from './trainTeacher.js';
-import { oneHot, type TreeTrainingOptions } from './trainTree.js';
+import type { TreeTrainingOptions } from './trainTree.js';
 
 export interface DistillOptions {
   teacher: TeacherOptions;

@@ -4,13 +4,14 @@
  */
 import type { BackendChoice } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
+import { oneHot } from '../data/oneHot.js';
 import { SdtError } from '../errors.js';
 import type { Manifest } from '../runs/manifest.js';
 import { mixTargets, softTargets } from './softTargets.js';
 import { readMetrics, teacherStage, treeStage, type StageHooks } from './stages.js';
 import { CART_DEFAULTS, trainCartRun } from './trainCart.js';
 import { TEACHER_DEFAULTS } from './trainTeacher.js';
-import { oneHot, TREE_DEFAULTS } from './trainTree.js';
+import { TREE_DEFAULTS } from './trainTree.js';
 
 export const REPRODUCIBLE = ['teacher', 'baseline', 'distilled', 'cart'];
 

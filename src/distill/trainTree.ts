@@ -59,13 +59,6 @@ export function evaluateTreePredictions(p: TreePredictions, labels: Int32Array, 
   };
 }
 
-/** One-hot rows for labels: the baseline's targets. */
-export function oneHot(labels: Int32Array, classes: number): Float32Array {
-  const t = new Float32Array(labels.length * classes);
-  labels.forEach((y, i) => (t[i * classes + y] = 1));
-  return t;
-}
-
 export interface TrainedTree {
   file: TreeFile;
   training: TrainResult;

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendChoice } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
+import { oneHot } from '../data/oneHot.js';
 import { SdtError } from '../errors.js';
 import { canonicalJson } from '../runs/checksum.js';
 import { ensureFolder, writeJsonAtomic } from '../runs/files.js';
@@ -15,7 +16,7 @@ import { mixTargets, softTargets } from '../distill/softTargets.js';
 import { readMetrics, sameConfig, teacherStage, treeStage, type StageHooks } from '../distill/stages.js';
 import { trainCartRun, type CartRunOptions } from '../distill/trainCart.js';
 import type { TeacherOptions } from '../distill/trainTeacher.js';
-import { oneHot, type TreeTrainingOptions } from '../distill/trainTree.js';
+import type { TreeTrainingOptions } from '../distill/trainTree.js';
 import { studyCells, type StudyCell, type StudyGrid } from './grid.js';
 
 export interface StudyOptions {

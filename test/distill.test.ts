@@ -5,8 +5,9 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { loadDataset } from '../src/data/datasets.js';
+import { oneHot } from '../src/data/oneHot.js';
 import { mixTargets, softTargets } from '../src/distill/softTargets.js';
-import { labelTargets, oneHot, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
+import { labelTargets, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
 import { agreement } from '../src/eval/metrics.js';
 import { sdt } from './run.js';
 

@@ -8,7 +8,7 @@ import { treeFileFrom, type TreeFile } from '../src/models/treeFile.js';
 import { createTreePredictor } from '../src/models/treePredictor.js';
 import { innerCount, leafCount, pathToLeaf } from '../src/models/treeLayout.js';
 import { writeJsonAtomic } from '../src/runs/files.js';
-import { encodePng } from '../viz/png.js';
+import { encodePng } from '../src/data/png.js';
 import { closeBrowser, hasChromium, openPage } from './browser.js';
 import { expectOneSentence, sdt } from './run.js';
 

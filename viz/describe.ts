@@ -3,11 +3,12 @@
  * nodes are drawn, and for each its picture data, its share of the examples and whether it
  * lies on an explained example's max path. The drawing code reads only this.
  */
+import { imageShape, type ImageShape } from '../src/data/inputFile.js';
 import type { TreeFile } from '../src/models/treeFile.js';
 import { innerCount, leafCount, nodeDepth } from '../src/models/treeLayout.js';
 import type { Explanation } from './explanation.js';
 import type { Flow } from './flow.js';
-import { divergingImage, imageShape, maxAbs, type ImageShape } from './raster.js';
+import { divergingImage, maxAbs } from './raster.js';
 
 export interface FeatureBar {
   index: number;

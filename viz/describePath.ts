@@ -3,11 +3,12 @@
  * the input, the filter and their elementwise product as images (or, for tabular data,
  * the features that contributed most), the logit and p(right); then the chosen leaf.
  */
+import { imageShape, type ImageShape } from '../src/data/inputFile.js';
 import type { TreeFile } from '../src/models/treeFile.js';
 import { nodeDepth } from '../src/models/treeLayout.js';
 import type { NodeView } from './describe.js';
 import type { Explanation } from './explanation.js';
-import { divergingImage, imageShape, inputImage, maxAbs, type ImageShape } from './raster.js';
+import { divergingImage, inputImage, maxAbs } from './raster.js';
 
 export interface Contribution {
   name: string;

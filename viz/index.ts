@@ -6,11 +6,8 @@ export { defaultLevels, describeTree, type DescribeOptions, type NodeView, type 
 export { describePath, type PathView, type StepView } from './describePath.js';
 export { explain, type Explanation, type PathStep } from './explanation.js';
 export { activeInputs, maxPathFlow, type Flow } from './flow.js';
-export { readInputFile, type InputValues } from './inputFile.js';
 export { linePlot, type LinePlotOptions, type LinePoint, type LineSeries } from './linePlot.js';
 export { renderPage } from './page.js';
-export { decodePng, encodePng } from './png.js';
-export { imageShape, type ImageShape } from './raster.js';
 export { renderPathSvg, renderTreeSvg, type DrawingMeta } from './render.js';
 export { theme } from './theme.js';
 export { svgToPng } from './toPng.js';

@@ -2,21 +2,9 @@
  * Images of vectors in the input's shape, as PNG data URIs: filters and products on the
  * diverging scale, inputs as ink on paper. Channels (if any) are summed.
  */
-import { encodePng, pngDataUri } from './png.js';
+import type { ImageShape } from '../src/data/inputFile.js';
+import { encodePng, pngDataUri } from '../src/data/png.js';
 import { diverging, ink, type Rgb } from './theme.js';
-
-export interface ImageShape {
-  height: number;
-  width: number;
-  channels: number;
-}
-
-/** Height, width and channels of an image input shape ([h, w] or [h, w, c]); undefined for tabular. */
-export function imageShape(inputShape: number[]): ImageShape | undefined {
-  if (inputShape.length < 2) return undefined;
-  const [height, width, ...rest] = inputShape;
-  return { height, width, channels: rest.reduce((a, b) => a * b, 1) };
-}
 
 /** Sums channels: one value per pixel. */
 function pixels(values: ArrayLike<number>, shape: ImageShape): Float64Array {

@@ -2,15 +2,16 @@
 import { Command } from 'commander';
 import { featureCount } from '../data/dataset.js';
 import { labelTargets, trainTree } from '../distill/trainTree.js';
+import { writeTreeRun } from '../distill/treeRun.js';
 import { SdtError } from '../errors.js';
+import { TREE_MODEL_NAME } from '../models/treeFile.js';
 import { checkOutFolder } from '../runs/files.js';
 import { createManifest } from '../runs/manifest.js';
-import { TREE_MODEL_NAME, writeTreeRun } from '../runs/treeRun.js';
 import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
 import { common, trainingRunOptions } from './options.js';
 import { resumedOptions } from './resume.js';
-import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
 import { trainingProgress } from './trainingProgress.js';
+import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
 
 export function baselineCommand(): Command {
   const command = trainingRunOptions(new Command('baseline'))

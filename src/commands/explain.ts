@@ -2,15 +2,16 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Command, Option } from 'commander';
+import { writeFileAtomic } from '../atomicWrite.js';
 import { featureCount } from '../data/dataset.js';
+import { imageShape, readInputFile } from '../data/inputFile.js';
 import { SdtError } from '../errors.js';
 import { readTreeFile, type TreeFile } from '../models/treeFile.js';
 import { createTreePredictor } from '../models/treePredictor.js';
 import { innerCount, leafCount } from '../models/treeLayout.js';
-import { writeFileAtomic } from '../runs/files.js';
 import {
-  activeInputs, defaultLevels, describePath, describeTree, explain, type Explanation, imageShape,
-  maxPathFlow, type NodeView, readInputFile, renderPage, renderPathSvg, renderTreeSvg, svgToPng,
+  activeInputs, defaultLevels, describePath, describeTree, explain, type Explanation,
+  maxPathFlow, type NodeView, renderPage, renderPathSvg, renderTreeSvg, svgToPng,
 } from '../../viz/index.js';
 import { openDataset, say, trainedOn } from './context.js';
 import { common, integerOption } from './options.js';

@@ -3,7 +3,7 @@
  * started with. Options given again on the command line must agree with it.
  */
 import type { Command } from 'commander';
-import { readCheckpointHeader } from '../distill/checkpoint.js';
+import { readCheckpointHeader } from '../runs/checkpoint.js';
 import { SdtError } from '../errors.js';
 import { canonicalJson } from '../runs/checksum.js';
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SdtError } from '../errors.js';
-import { describeFsError } from './idx.js';
+import { describeFsError } from '../fsErrors.js';
 
 interface CachedDigest {
   size: number;

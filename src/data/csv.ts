@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { SdtError } from '../errors.js';
-import { describeFsError } from './idx.js';
+import { describeFsError } from '../fsErrors.js';
 
 export interface CsvOptions {
   /** Column name, or 0-based index (negative counts from the end). Default: the last column. */

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { SdtError } from '../errors.js';
+import { describeFsError } from '../fsErrors.js';
 
 export interface IdxArray {
   dims: number[];
@@ -94,21 +95,6 @@ function decompressIfGzip(path: string, bytes: Uint8Array): Uint8Array {
   }
 }
 
-/** A short reason for a failed file read, without Node's "ENOENT: …, open '…'" noise. */
-export function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
-}
 
 function hex(byte: number): string {
   return byte.toString(16).padStart(2, '0');

@@ -5,14 +5,14 @@
  * a finished run of the same configuration is reused, so an interrupted job continues.
  */
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomicWrite.js';
 import type { BackendChoice } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { agreement } from '../eval/metrics.js';
+import { readTreeFile, TREE_MODEL_NAME } from '../models/treeFile.js';
 import { createTreePredictor, predictRows } from '../models/treePredictor.js';
-import { readTreeFile } from '../models/treeFile.js';
-import { writeJsonAtomic, writeFileAtomic } from '../runs/files.js';
+import { writeJsonAtomic } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
-import { TREE_MODEL_NAME } from '../runs/treeRun.js';
 import { distillTargets } from './softTargets.js';
 import { teacherStage, treeStage, type StageHooks } from './stages.js';
 import { trainCartRun, type CartRunOptions } from './trainCart.js';

@@ -5,10 +5,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomicWrite.js';
 import type { Dataset } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
-import { ensureFolder, writeFileAtomic } from '../runs/files.js';
-import { oneHot, type TargetRecipe } from './trainTree.js';
+import { oneHot } from '../data/oneHot.js';
+import { ensureFolder } from '../runs/files.js';
+import type { TargetRecipe } from './trainTree.js';
 
 /** softmax(z / T) of every row. */
 export function softTargets(logits: Float32Array, classes: number, temperature: number): Float32Array {

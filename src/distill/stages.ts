@@ -13,11 +13,11 @@ import { argMaxRows, teacherLogits } from '../models/teacher.js';
 import { loadTeacher, TEACHER_MODEL, teacherChecksum } from '../models/teacherFile.js';
 import { canonicalJson } from '../runs/checksum.js';
 import { createManifest, readManifest, type RunConfig } from '../runs/manifest.js';
-import { writeTreeRun } from '../runs/treeRun.js';
 import { cachedTeacherLogits, type TeacherOutputs } from './softTargets.js';
 import type { TrainCallbacks } from './train.js';
 import { trainTeacher, type TeacherOptions } from './trainTeacher.js';
 import { trainTree, type TargetRecipe, type TreeTrainingOptions } from './trainTree.js';
+import { writeTreeRun } from './treeRun.js';
 
 export interface StageHooks {
   say(line: string): void;

@@ -9,26 +9,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
+import type { Learner } from '../models/learner.js';
 import { permutation, randomSource } from '../random.js';
+import { checkpointExists, readCheckpoint, writeCheckpoint } from '../runs/checkpoint.js';
 import { canonicalJson } from '../runs/checksum.js';
-import { checkpointExists, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import type { EpochRecord } from '../runs/metrics.js';
 import { createOptimizer, learningRateAt, type OptimizerName, type Schedule } from './optimizer.js';
-
-/** What the loop needs of a model. */
-export interface Learner {
-  trainable: tf.Variable[];
-  /** Mean training loss of a batch, inside the gradient tape. */
-  loss(x: tf.Tensor, targets: tf.Tensor2D): tf.Scalar;
-  /** Accuracy on a split (the early-stopping criterion). */
-  accuracy(split: Split): number;
-  /** Copies of every array that defines the model's predictions and state, and their restoration. */
-  snapshot(): Float32Array[];
-  restore(arrays: Float32Array[]): void;
-  /** Called before every batch with the share of training done (for annealed settings). */
-  beforeBatch?(progress: number): void;
-  /** Extra measurements to keep in an epoch's record (they survive a resume with the history). */
-  epochReport?(epoch: number): Record<string, unknown> | undefined;
-}
 
 export interface TrainData {
   x: Float32Array; // [n, features]
@@ -70,15 +56,6 @@ export interface TrainSettings {
    * continues from the checkpoint found there.
    */
   checkpoint?: { folder: string; config: unknown; resume: boolean; resumeHint: string };
-}
-
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  validationAccuracy: number | null;
-  learningRate: number;
-  seconds: number;
-  report?: Record<string, unknown>;
 }
 
 export interface TrainCallbacks {

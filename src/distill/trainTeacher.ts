@@ -3,16 +3,16 @@ import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendChoice } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
+import { oneHot } from '../data/oneHot.js';
 import { validationSplit } from '../data/split.js';
 import { featureCount } from '../data/dataset.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
 import { argMaxRows, createTeacher, teacherLearner, teacherLogits } from '../models/teacher.js';
 import { saveTeacher } from '../models/teacherFile.js';
 import { ensureFolder, writeJsonAtomic } from '../runs/files.js';
+import { removeCheckpoint } from '../runs/checkpoint.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
-import { removeCheckpoint } from './checkpoint.js';
 import { train, type LoopOptions, type TrainCallbacks } from './train.js';
-import { oneHot } from './trainTree.js';
 
 export interface TeacherOptions extends LoopOptions {
   dropout: number;

@@ -4,13 +4,15 @@
  */
 import type { Dataset } from '../data/dataset.js';
 import { featureCount } from '../data/dataset.js';
+import { oneHot } from '../data/oneHot.js';
 import { validationSplit } from '../data/split.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
 import { createSoftTree, type TreeConfig } from '../models/sdt.js';
 import { treeFileFrom, type TreeFile } from '../models/treeFile.js';
 import { predictTree, treeLearner, type TreePredictions } from '../models/treePredictions.js';
 import { SdtError } from '../errors.js';
-import { train, type Learner, type LoopOptions, type TrainData, type TrainCallbacks, type TrainResult, type TrainSettings } from './train.js';
+import type { Learner } from '../models/learner.js';
+import { train, type LoopOptions, type TrainData, type TrainCallbacks, type TrainResult, type TrainSettings } from './train.js';
 import { TRANSFER_DEFAULTS, transferCopy, transferKey, type TransferOptions } from './transfer.js';
 
 export interface TreeTrainingOptions extends LoopOptions, TransferOptions {
@@ -66,13 +68,6 @@ export function evaluateTreePredictions(p: TreePredictions, labels: Int32Array, 
     confusion,
     perClassAccuracy: perClassAccuracy(confusion),
   };
-}
-
-/** One-hot rows for labels: the baseline's targets. */
-export function oneHot(labels: Int32Array, classes: number): Float32Array {
-  const t = new Float32Array(labels.length * classes);
-  labels.forEach((y, i) => (t[i * classes + y] = 1));
-  return t;
 }
 
 export interface TrainedTree {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { writeFileAtomic } from '../runs/files.js';
+import { writeFileAtomic } from '../atomicWrite.js';
 
 const require = createRequire(import.meta.url);
 

@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../data/dataset.js';
-import type { Learner } from '../distill/train.js';
 import { accuracy } from '../eval/metrics.js';
+import type { Learner } from './learner.js';
 
 export interface TeacherConfig {
   inputShape: number[]; // [28, 28, 1]

@@ -7,9 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { describeFsError } from '../data/idx.js';
+import { writeFileAtomic } from '../atomicWrite.js';
 import { SdtError } from '../errors.js';
-import { writeFileAtomic, writeJsonAtomic } from '../runs/files.js';
+import { describeFsError } from '../fsErrors.js';
+import { writeJsonAtomic } from '../runs/files.js';
 
 export const TEACHER_MODEL = 'model.json';
 const WEIGHTS = 'weights.bin';

@@ -7,12 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { Preprocessing } from '../data/dataset.js';
-import { describeFsError } from '../data/idx.js';
 import { SdtError } from '../errors.js';
+import { describeFsError } from '../fsErrors.js';
 import { verifyChecksum, withChecksum } from '../runs/checksum.js';
 import { innerCount, leafCount } from './treeLayout.js';
 
 export const TREE_FORMAT = 'sdt-tree/1';
+/** The model file's name in a tree's run folder. */
+export const TREE_MODEL_NAME = 'tree.json.gz';
 
 export interface TreeFile {
   format: typeof TREE_FORMAT;

@@ -1,8 +1,8 @@
 /** Runs a soft tree over a whole split in chunks, returning plain arrays. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../data/dataset.js';
-import type { Learner } from '../distill/train.js';
 import { accuracy } from '../eval/metrics.js';
+import type { Learner } from './learner.js';
 import type { SoftTree } from './sdt.js';
 
 export interface TreePredictions {

@@ -3,8 +3,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SdtError } from '../errors.js';
 import { CART_MODEL_NAME } from '../models/cartFile.js';
+import { TREE_MODEL_NAME } from '../models/treeFile.js';
 import { readManifest, type Manifest } from '../runs/manifest.js';
-import { TREE_MODEL_NAME } from '../runs/treeRun.js';
 import type { ReportedCommand } from './discover.js';
 
 export interface EpochPoint {

@@ -5,8 +5,9 @@
  */
 import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomicWrite.js';
 import { describeBackend, initBackend, type BackendChoice } from '../backend.js';
-import { checkOutFolder, ensureFolder, writeFileAtomic, writeJsonAtomic } from '../runs/files.js';
+import { checkOutFolder, ensureFolder, writeJsonAtomic } from '../runs/files.js';
 import { trainingCurves } from './curves.js';
 import { buildRow, REPORT_FORMAT, type ReportData } from './data.js';
 import { createDatasetCache } from './datasets.js';

@@ -1,29 +1,10 @@
-/**
- * Every file sdt writes appears whole or not at all: it is written under a temporary name
- * in the same folder and renamed into place.
- */
-import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+/** Output folders, checked before any work, and the JSON files written into them. */
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describeFsError } from '../data/idx.js';
+import { writeFileAtomic } from '../atomicWrite.js';
 import { SdtError } from '../errors.js';
-
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    const fd = openSync(temporary, 'w');
-    try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw new SdtError(`cannot write ${path}: ${describeFsError(error)}.`);
-  }
-}
+import { describeFsError } from '../fsErrors.js';
 
 /** JSON, gzipped when the name ends in .gz. */
 export function writeJsonAtomic(path: string, value: unknown): void {

@@ -1,5 +1,5 @@
 /** The study's two figures: test accuracy against depth, and against temperature. */
-import { linePlot } from '../../viz/linePlot.js';
+import { linePlot } from '../../viz/index.js';
 import type { Stat } from '../report/stats.js';
 import type { SettingSummary } from './summary.js';
 

@@ -6,9 +6,10 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomicWrite.js';
 import { SdtError } from '../errors.js';
-import { ensureFolder, writeFileAtomic } from '../runs/files.js';
-import type { EpochRecord } from './train.js';
+import { ensureFolder } from './files.js';
+import type { EpochRecord } from './metrics.js';
 
 export interface CheckpointState {
   /** The configuration the run was started with; a resume must match it. */

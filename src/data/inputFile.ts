@@ -4,10 +4,22 @@
  * the model file's preprocessing applies afterwards.
  */
 import { readFileSync } from 'node:fs';
-import { describeFsError } from '../src/data/idx.js';
-import { SdtError } from '../src/errors.js';
+import { SdtError } from '../errors.js';
+import { describeFsError } from '../fsErrors.js';
 import { decodePng } from './png.js';
-import type { ImageShape } from './raster.js';
+
+export interface ImageShape {
+  height: number;
+  width: number;
+  channels: number;
+}
+
+/** Height, width and channels of an image input shape ([h, w] or [h, w, c]); undefined for tabular. */
+export function imageShape(inputShape: number[]): ImageShape | undefined {
+  if (inputShape.length < 2) return undefined;
+  const [height, width, ...rest] = inputShape;
+  return { height, width, channels: rest.reduce((a, b) => a * b, 1) };
+}
 
 export interface InputValues {
   raw: Float64Array;

@@ -4,7 +4,7 @@
  * interlaced). Anything else is refused with a sentence naming the file.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
-import { SdtError } from '../src/errors.js';
+import { SdtError } from '../errors.js';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -75,7 +75,7 @@ describe('training on soft targets', () => {
 
 describe('sdt distill', () => {
   const out = join(scratch, 'job');
-  const args = ['distill', '--limit', '800', '--teacher-epochs', '1', '--depth', '3', '--epochs', '2', '--cart-depth', '4', '--out', out, '--json'];
+  const args = ['distill', '--limit', '800', '--teacher-epochs', '1', '--depth', '3', '--epochs', '2', '--cart-depth', '4', '--jobs', '2', '--out', out, '--json'];
 
   it('runs the pipeline end to end and writes one table of four models', () => {
     const run = sdt(args);
@@ -93,6 +93,20 @@ describe('sdt distill', () => {
     expect(result.rows[1].maxPathAccuracy).toBe(baselineMetrics.test.maxPathAccuracy);
     expect(readFileSync(join(out, 'comparison.md'), 'utf8')).toContain('| soft tree, hard labels |');
     expect(run.stderr).toContain('teacher logits on the training set: computed');
+    expect(run.stderr).toContain('training baseline, distilled side by side (2 processes, one wasm thread each)');
+  });
+
+  it('trains the trees side by side (the default on two cores) to the same bits as one after another', () => {
+    const sequential = join(scratch, 'sequential');
+    const run = sdt([...args, '--teacher', join(out, 'teacher'), '--jobs', '1', '--out', sequential]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('side by side');
+    const lean = (folder: string) => {
+      const m = JSON.parse(readFileSync(join(folder, 'metrics.json'), 'utf8'));
+      return { history: m.history.map(({ seconds: _s, ...h }: { seconds: number }) => h), test: m.test, bestEpoch: m.bestEpoch };
+    };
+    for (const stage of ['baseline', 'distilled']) expect(lean(join(sequential, stage))).toEqual(lean(join(out, stage)));
+    expect(readFileSync(join(sequential, 'distilled', 'tree.json.gz'))).toEqual(readFileSync(join(out, 'distilled', 'tree.json.gz')));
   });
 
   it('reuses finished stages and the cached teacher outputs on a second run', () => {

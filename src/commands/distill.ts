@@ -1,10 +1,12 @@
 /** `sdt distill`: the main job (see src/distill/pipeline.ts). */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { CART_DEFAULTS } from '../distill/trainCart.js';
 import { comparisonTable, runDistill } from '../distill/pipeline.js';
 import { SdtError } from '../errors.js';
+import { createProgress } from '../progress.js';
 import { checkOutFolder } from '../runs/files.js';
 import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
 import { common, integerOption, numberOption, trainingRunOptions } from './options.js';
@@ -24,6 +26,7 @@ export function distillCommand(): Command {
     .addOption(numberOption('--temperature <T>', 'temperature of the soft targets softmax(z/T)', 0.05, 100, 4))
     .addOption(numberOption('--alpha <α>', 'weight of the hard labels mixed into the soft targets (soft term scaled by T²)', 0, 1, 0.5))
     .addOption(integerOption('--cart-depth <n>', 'maximum depth of the CART baseline (0: unlimited)', 0, 64, CART_DEFAULTS.maxDepth))
+    .addOption(integerOption('--jobs <n>', 'tree stages trained side by side, each in its own process on one wasm thread (1: one after another)', 1, 64, Math.max(1, Math.min(4, availableParallelism()))))
     .option('--quick', `the same pipeline on a small subset in about a minute (${Object.entries(QUICK).map(([k, v]) => `${k} ${v}`).join(', ')})`)
     .addOption(common.json())
     .addOption(common.quiet())
@@ -57,11 +60,13 @@ export function distillCommand(): Command {
         alpha: parsed.alpha as number,
         cart: { ...CART_DEFAULTS, maxDepth: parsed.cartDepth as number },
         resume: Boolean(parsed.resume),
+        jobs: parsed.jobs as number,
+        source: { spec: parsed.dataset as string, dataDir: parsed.dataDir as string | undefined, limit: parsed.limit as number | undefined, seed: tree.seed },
       },
       out,
       backend,
       { dataset: dataset.name, limit: (parsed.limit as number | undefined) ?? null, seed: tree.seed },
-      { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet) },
+      { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet), bar: (label, total) => createProgress(label, total, process.stderr, quiet) },
     );
     if (parsed.json) process.stdout.write(JSON.stringify({ run: out, rows, stageSeconds }) + '\n');
     else process.stdout.write(`${comparisonTable(rows)}\n\nwrote ${out}\n`);

@@ -14,7 +14,9 @@ import { createTreePredictor, predictRows } from '../models/treePredictor.js';
 import { writeJsonAtomic } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
 import { distillTargets } from './softTargets.js';
-import { teacherStage, treeStage, type StageHooks } from './stages.js';
+import { runStagesInChildren } from './parallelStages.js';
+import { readMetrics, teacherStage, treeStage, type StageHooks } from './stages.js';
+import type { DatasetSource, StageTargets, TreeStageJob } from './treeStageJob.js';
 import { trainCartRun, type CartRunOptions } from './trainCart.js';
 import type { TeacherOptions } from './trainTeacher.js';
 import { labelTargets, type TargetRecipe, type TreeTrainingOptions } from './trainTree.js';
@@ -29,6 +31,10 @@ export interface DistillOptions {
   cart: CartRunOptions;
   /** Continue stages from their checkpoints (training otherwise refuses a folder holding one). */
   resume: boolean;
+  /** Tree stages trained side by side, each in a process of its own (1: one after another, here). */
+  jobs: number;
+  /** Where the trees' processes load the dataset from (without it, they train here). */
+  source?: DatasetSource;
 }
 
 export interface ComparisonRow {
@@ -66,9 +72,9 @@ export async function runDistill(
   const teacher = await stage('teacher', () =>
     teacherStage(dataset, options.teacher, options.teacherFolder, join(out, 'teacher'), backend, baseConfig, hooks, resume));
 
-  // 2. Soft targets from the teacher's logits on the training set (cached beside the teacher).
+  // 2. Soft targets from the teacher's logits on the training set (cached beside the teacher,
+  // where the trees' processes read them).
   const trainLogits = await stage('soft targets', () => teacher.trainLogits());
-  const targets = distillTargets({ trainLogits: () => trainLogits, logitsOf: teacher.logitsOf }, dataset.train.y, K, options.temperature, options.alpha);
 
   // 3–4. The trees, identical but for their targets: on the labels of the training images, on
   // the labels of the transfer set's images (when it is not the training set: where a gain
@@ -84,36 +90,52 @@ export async function runDistill(
       run: teacher.folder,
     },
   ];
-  const labels = labelTargets(dataset.train.y, K);
   const { transfer } = options.tree;
-  const trees: [string, string, TargetRecipe, TreeTrainingOptions, Record<string, unknown>][] = [
-    ['baseline', 'soft tree, hard labels', labels, { ...options.tree, transfer: 'train' }, {}],
-    ...(transfer === 'train' ? [] : [[`baseline-${transfer}`, `soft tree, hard labels, ${transfer} transfer set`, labels, options.tree, {}] as [string, string, TargetRecipe, TreeTrainingOptions, Record<string, unknown>]]),
-    ['distilled', `soft tree, distilled (T = ${options.temperature}${options.alpha > 0 ? `, α = ${options.alpha}` : ''}${transfer === 'train' ? '' : `, ${transfer} transfer set`})`, targets, options.tree, { temperature: options.temperature, alpha: options.alpha, teacher: teacher.folder, teacherChecksum: teacher.checksum }],
+  const onTransfer = transfer === 'train' ? '' : `, ${transfer} transfer set`;
+  const teacherTargets = { kind: 'teacher' as const, folder: teacher.folder, checksum: teacher.checksum, temperature: options.temperature, alpha: options.alpha };
+  const trees: { label: string; job: TreeStageJob; recipe: TargetRecipe }[] = [
+    { label: 'soft tree, hard labels', job: treeJob('baseline', { kind: 'labels' }, { ...options.tree, transfer: 'train' }), recipe: labelTargets(dataset.train.y, K) },
+    ...(transfer === 'train' ? [] : [{ label: `soft tree, hard labels${onTransfer}`, job: treeJob(`baseline-${transfer}`, { kind: 'labels' }, options.tree), recipe: labelTargets(dataset.train.y, K) }]),
+    {
+      label: `soft tree, distilled (T = ${options.temperature}${options.alpha > 0 ? `, α = ${options.alpha}` : ''}${onTransfer})`,
+      job: treeJob('distilled', teacherTargets, options.tree, { temperature: options.temperature, alpha: options.alpha, teacher: teacher.folder, teacherChecksum: teacher.checksum }),
+      recipe: distillTargets({ trainLogits: () => trainLogits, logitsOf: teacher.logitsOf }, dataset.train.y, K, options.temperature, options.alpha),
+    },
   ];
-  for (const [name, label, treeTargets, treeOptions, extra] of trees) {
-    const folder = join(out, name);
-    const config = { ...baseConfig, ...treeOptions, ...extra };
-    const row = await stage(name, async () => {
-      const { metrics } = await treeStage(dataset, name, treeTargets, treeOptions, folder, config, backend, hooks, resume);
-      const predictor = createTreePredictor(readTreeFile(join(folder, TREE_MODEL_NAME)));
-      const predicted = Int32Array.from(predictRows(predictor, dataset.test), (r) => r.maxPathClass);
-      return {
-        model: label,
-        maxPathAccuracy: metrics.test.maxPathAccuracy,
-        mixtureAccuracy: metrics.test.mixtureAccuracy,
-        agreementWithTeacher: agreement(predicted, teacher.testPredictions),
-        parameters: metrics.parameters,
-        trainingSeconds: metrics.trainingSeconds,
-        run: folder,
-      };
-    });
-    rows.push(row);
+  function treeJob(name: string, targets: StageTargets, tree: TreeTrainingOptions, extra: Record<string, unknown> = {}): TreeStageJob {
+    return { name, targets, options: tree, folder: join(out, name), config: { ...baseConfig, ...tree, ...extra }, resume };
   }
 
-  // 5. The classic tree.
+  // 5. The classic tree: while the soft trees train in their own processes, or after them.
   const cartFolder = join(out, 'cart');
-  const cart = await stage('cart', () => trainCartRun(dataset, options.cart, cartFolder, backend, baseConfig));
+  const cartStage = () => stage('cart', () => trainCartRun(dataset, options.cart, cartFolder, backend, baseConfig));
+  let cart;
+  const { source } = options;
+  if (source && options.jobs > 1) {
+    hooks.say(`training ${trees.map((t) => t.job.name).join(', ')} side by side (${Math.min(options.jobs, trees.length)} processes, one wasm thread each)`);
+    const children = runStagesInChildren(trees.map(({ job }) => ({ job, source, backend: backend.name })), options.jobs, hooks);
+    cart = await cartStage();
+    (await children).forEach((r, i) => (stageSeconds[trees[i].job.name] = r.seconds));
+  } else {
+    for (const { job, recipe } of trees) {
+      await stage(job.name, () => treeStage(dataset, job.name, recipe, job.options, job.folder, job.config, backend, hooks, resume));
+    }
+    cart = await cartStage();
+  }
+  for (const { label, job } of trees) {
+    const metrics = readMetrics(job.folder);
+    const predictor = createTreePredictor(readTreeFile(join(job.folder, TREE_MODEL_NAME)));
+    const predicted = Int32Array.from(predictRows(predictor, dataset.test), (r) => r.maxPathClass);
+    rows.push({
+      model: label,
+      maxPathAccuracy: metrics.test.maxPathAccuracy,
+      mixtureAccuracy: metrics.test.mixtureAccuracy,
+      agreementWithTeacher: agreement(predicted, teacher.testPredictions),
+      parameters: metrics.parameters,
+      trainingSeconds: metrics.trainingSeconds,
+      run: job.folder,
+    });
+  }
   rows.push({
     model: `CART (max depth ${options.cart.maxDepth || 'unlimited'})`,
     maxPathAccuracy: cart.testAccuracy,
@@ -123,11 +145,14 @@ export async function runDistill(
     trainingSeconds: cart.seconds,
     run: cartFolder,
   });
+  // Stage times in pipeline order, whichever finished first.
+  const order = ['teacher', 'soft targets', ...trees.map((t) => t.job.name), 'cart'];
+  const ordered = Object.fromEntries(order.map((name) => [name, stageSeconds[name]]));
 
-  writeJsonAtomic(join(out, 'comparison.json'), { rows, stageSeconds });
+  writeJsonAtomic(join(out, 'comparison.json'), { rows, stageSeconds: ordered });
   writeFileAtomic(join(out, 'comparison.md'), comparisonTable(rows) + '\n');
   writeJsonAtomic(join(out, 'manifest.json'), createManifest('distill', { ...baseConfig, teacher: options.teacher, teacherFolder: options.teacherFolder ?? null, tree: options.tree, temperature: options.temperature, alpha: options.alpha, cart: options.cart }, backend, dataset.files));
-  return { rows, stageSeconds };
+  return { rows, stageSeconds: ordered };
 }
 
 const percent = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);

@@ -4,6 +4,8 @@
  * finished run of the same configuration is reused; one holding a checkpoint continues.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { Progress } from '../progress.js';
 import { join } from 'node:path';
 import type { BackendChoice } from '../backend.js';
 import type { DataFile, Dataset } from '../data/dataset.js';
@@ -22,6 +24,8 @@ import { writeTreeRun } from './treeRun.js';
 export interface StageHooks {
   say(line: string): void;
   progress(label: string, epochs: number): TrainCallbacks;
+  /** A progress bar over `total` steps (stages running side by side share one). */
+  bar?(label: string, total: number): Progress;
 }
 
 /** Continue from checkpoints (training otherwise refuses a folder holding one), and how to. */
@@ -55,6 +59,23 @@ export interface TeacherStage extends TeacherOutputs {
   seconds: number;
   testAccuracy: number;
   testPredictions: Int32Array;
+}
+
+/** A teacher's logits on the training set and on transfer images, each cached beside the teacher. */
+export function teacherOutputs(model: LayersModel, folder: string, checksum: string, dataset: Dataset, hooks: Pick<StageHooks, 'say'>): TeacherOutputs {
+  return {
+    trainLogits() {
+      const { logits, cached, path } = cachedTeacherLogits(folder, checksum, dataset, () => teacherLogits(model, dataset.train));
+      hooks.say(`teacher logits on the training set: ${cached ? 'cached' : 'computed'} (${path ?? `not cached: ${folder} cannot be written`})`);
+      return logits;
+    },
+    logitsOf(x, n, key) {
+      const images = { x, y: new Int32Array(n), n };
+      const { logits, cached } = cachedTeacherLogits(folder, checksum, dataset, () => teacherLogits(model, images), { key, n });
+      hooks.say(`teacher logits on ${n} transfer images: ${cached ? 'cached' : 'computed'}`);
+      return logits;
+    },
+  };
 }
 
 /** The teacher: a given folder, a finished run of the same configuration in `folder`, or trained now. */
@@ -97,17 +118,7 @@ export async function teacherStage(
     seconds,
     testAccuracy,
     testPredictions,
-    trainLogits() {
-      const { logits, cached, path } = cachedTeacherLogits(teacherFolder, checksum, dataset, () => teacherLogits(model, dataset.train));
-      hooks.say(`teacher logits on the training set: ${cached ? 'cached' : 'computed'} (${path ?? `not cached: ${teacherFolder} cannot be written`})`);
-      return logits;
-    },
-    logitsOf(x, n, key) {
-      const images = { x, y: new Int32Array(n), n };
-      const { logits, cached } = cachedTeacherLogits(teacherFolder, checksum, dataset, () => teacherLogits(model, images), { key, n });
-      hooks.say(`teacher logits on ${n} transfer images: ${cached ? 'cached' : 'computed'}`);
-      return logits;
-    },
+    ...teacherOutputs(model, teacherFolder, checksum, dataset, hooks),
   };
 }
 

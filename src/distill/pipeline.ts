@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomicWrite.js';
+import { markdownTable } from '../markdownTable.js';
 import type { BackendChoice } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { agreement } from '../eval/metrics.js';
@@ -13,7 +14,7 @@ import { readTreeFile, TREE_MODEL_NAME } from '../models/treeFile.js';
 import { createTreePredictor, predictRows } from '../models/treePredictor.js';
 import { writeJsonAtomic } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
-import { distillTargets } from './softTargets.js';
+import { distilledSettings, distillTargets } from './softTargets.js';
 import { teacherStage, treeStage, type StageHooks } from './stages.js';
 import { trainCartRun, type CartRunOptions } from './trainCart.js';
 import type { TeacherOptions } from './trainTeacher.js';
@@ -89,7 +90,7 @@ export async function runDistill(
   const trees: [string, string, TargetRecipe, TreeTrainingOptions, Record<string, unknown>][] = [
     ['baseline', 'soft tree, hard labels', labels, { ...options.tree, transfer: 'train' }, {}],
     ...(transfer === 'train' ? [] : [[`baseline-${transfer}`, `soft tree, hard labels, ${transfer} transfer set`, labels, options.tree, {}] as [string, string, TargetRecipe, TreeTrainingOptions, Record<string, unknown>]]),
-    ['distilled', `soft tree, distilled (T = ${options.temperature}${options.alpha > 0 ? `, α = ${options.alpha}` : ''}${transfer === 'train' ? '' : `, ${transfer} transfer set`})`, targets, options.tree, { temperature: options.temperature, alpha: options.alpha, teacher: teacher.folder, teacherChecksum: teacher.checksum }],
+    ['distilled', `soft tree, distilled (T = ${options.temperature}${options.alpha > 0 ? `, α = ${options.alpha}` : ''}${transfer === 'train' ? '' : `, ${transfer} transfer set`})`, targets, options.tree, distilledSettings(teacher, options.temperature, options.alpha)],
   ];
   for (const [name, label, treeTargets, treeOptions, extra] of trees) {
     const folder = join(out, name);
@@ -100,8 +101,8 @@ export async function runDistill(
       const predicted = Int32Array.from(predictRows(predictor, dataset.test), (r) => r.maxPathClass);
       return {
         model: label,
-        maxPathAccuracy: metrics.test.maxPathAccuracy,
-        mixtureAccuracy: metrics.test.mixtureAccuracy,
+        maxPathAccuracy: metrics.test.maxPathAccuracy!,
+        mixtureAccuracy: metrics.test.mixtureAccuracy!,
         agreementWithTeacher: agreement(predicted, teacher.testPredictions),
         parameters: metrics.parameters,
         trainingSeconds: metrics.trainingSeconds,
@@ -133,10 +134,8 @@ export async function runDistill(
 const percent = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);
 
 export function comparisonTable(rows: ComparisonRow[]): string {
-  const lines = [
-    '| model | test accuracy (max-path) | test accuracy (mixture) | agreement with teacher | parameters | training time |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.model} | ${percent(r.maxPathAccuracy)} | ${percent(r.mixtureAccuracy)} | ${percent(r.agreementWithTeacher)} | ${r.parameters.toLocaleString('en')} | ${r.trainingSeconds.toFixed(0)} s |`),
-  ];
-  return lines.join('\n');
+  return markdownTable(
+    ['model', 'test accuracy (max-path)', 'test accuracy (mixture)', 'agreement with teacher', 'parameters', 'training time'],
+    rows.map((r) => [r.model, percent(r.maxPathAccuracy), percent(r.mixtureAccuracy), percent(r.agreementWithTeacher), r.parameters.toLocaleString('en'), `${r.trainingSeconds.toFixed(0)} s`]),
+  );
 }

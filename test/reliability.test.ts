@@ -75,6 +75,36 @@ describe('interrupted training resumes exactly', () => {
   });
 });
 
+describe('trees trained side by side stop on Ctrl-C and resume exactly', () => {
+  const job = ['distill', '--limit', '1000', '--teacher-epochs', '1', '--depth', '3', '--epochs', '20', '--jobs', '2', '--json', '--quiet'];
+  it('Ctrl-C reaches both tree processes, each keeps its checkpoint, and --resume ends as an uninterrupted job', async () => {
+    const reference = join(scratch, 'distill-reference');
+    expect(sdt([...job, '--out', reference]).code).toBe(0);
+    const out = join(scratch, 'distill-interrupted');
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      // Its own process group, so the signal reaches every process of the job as Ctrl-C does.
+      const child = spawn(process.execPath, [cli, ...job, '--teacher', join(reference, 'teacher'), '--out', out], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const poll = setInterval(() => {
+        if (['baseline', 'distilled'].every((stage) => existsSync(join(out, stage, 'checkpoint.bin')))) {
+          clearInterval(poll);
+          process.kill(-child.pid!, 'SIGINT');
+        }
+      }, 20);
+      child.on('exit', (code) => {
+        clearInterval(poll);
+        resolve({ code, stderr });
+      });
+    });
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(/interrupted by SIGINT in epoch \d+, batch \d+; a checkpoint is saved/);
+    const resumed = sdt([...job, '--teacher', join(reference, 'teacher'), '--resume', out]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    for (const stage of ['baseline', 'distilled']) expect(metricsOf(join(out, stage))).toEqual(metricsOf(join(reference, stage)));
+  });
+});
+
 describe('no NaN with the log-space formulation', () => {
   beforeAll(async () => {
     await initBackend('wasm');

@@ -58,7 +58,11 @@ export async function runStagesInChildren(requests: TreeStageRequest[], jobs: nu
           const validation = r.validationAccuracy === null ? '' : ` validation ${(r.validationAccuracy * 100).toFixed(2)} %`;
           hooks.say(`${state.name} epoch ${r.epoch}/${state.epochs}: loss ${r.loss.toFixed(4)}${validation} lr ${r.learningRate.toExponential(2)} (${r.seconds.toFixed(1)} s)`);
         }
-        if (message.done) trained = message.done.trained;
+        if (message.done) {
+          trained = message.done.trained;
+          [state.done, state.total] = [1, 1]; // a reused stage reports no batches
+          show();
+        }
       }
     });
     return new Promise<{ code: number; stderr: string; trained: boolean }>((resolve) =>

@@ -4,10 +4,12 @@ import type { BackendChoice } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { featureCount } from '../data/dataset.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
-import { cartDepth, cartLeafCount, fitCart, predictCart } from '../models/cart.js';
+import { fitCart } from '../models/cart.js';
 import { CART_MODEL_NAME, cartToJson } from '../models/cartFile.js';
+import { cartDepth, cartLeafCount, predictCart } from '../models/cartPredict.js';
 import { ensureFolder, writeJsonAtomic } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
+import { finishRun } from '../runs/runFolder.js';
 
 export interface CartRunOptions {
   /** 0 = unlimited. */
@@ -51,10 +53,10 @@ export function trainCartRun(
     preprocessing: dataset.preprocessing,
     training: { dataset: dataset.name, split: dataset.split, options, seconds },
   }));
-  writeJsonAtomic(join(folder, 'metrics.json'), {
-    test: { accuracy: result.testAccuracy, confusion, perClassAccuracy: perClassAccuracy(confusion) },
-    parameters, leaves, depth: result.depth, trainingSeconds: seconds,
-  });
-  writeJsonAtomic(join(folder, 'manifest.json'), createManifest('cart', { ...baseConfig, ...options }, backend, dataset.files));
+  finishRun(
+    folder,
+    { test: { accuracy: result.testAccuracy, confusion, perClassAccuracy: perClassAccuracy(confusion) }, parameters, leaves, depth: result.depth, trainingSeconds: seconds },
+    createManifest('cart', { ...baseConfig, ...options }, backend, dataset.files),
+  );
   return result;
 }

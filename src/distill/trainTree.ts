@@ -14,7 +14,7 @@ import { predictTree, treeLearner, type TreePredictions } from '../models/sdtBat
 import { SdtError } from '../errors.js';
 import type { Learner } from '../models/learner.js';
 import { train, type LoopOptions, type TrainData, type TrainCallbacks, type TrainResult, type TrainSettings } from './train.js';
-import { TRANSFER_DEFAULTS, transferCopy, transferKey, type TransferOptions } from './transfer.js';
+import { TRANSFER_DEFAULTS, transferEpochs, type TransferOptions } from './transfer.js';
 
 export interface TreeTrainingOptions extends LoopOptions, TransferOptions {
   depth: number;
@@ -121,25 +121,16 @@ export async function trainTree(
     alphaWindow: options.alphaWindow,
     seed: options.seed,
   };
-  const tree = createSoftTree(config);
+  if (options.transfer === 'augment' && dataset.inputShape.length !== 3) {
+    throw new SdtError(`--transfer augment distorts images; ${dataset.name} has inputs of shape [${dataset.inputShape}].`, 'Use --transfer mixup or train.');
+  }
   const data: TrainData = { x: trainRows.x, targets: new Float32Array(0), n: trainRows.n, inputShape: [F], classes: K };
   if (options.transfer === 'train') data.targets = gatherRows(targets.plain(), trainRows.y, K);
   else {
-    if (dataset.inputShape.length !== 3 && options.transfer === 'augment') {
-      throw new SdtError(`--transfer augment distorts images; ${dataset.name} has inputs of shape [${dataset.inputShape}].`, 'Use --transfer mixup or train.');
-    }
     const rows = { x: trainRows.x, y: Int32Array.from(trainRows.y, (r) => dataset.train.y[r]), n: trainRows.n };
-    let current = { copy: -1, examples: { x: data.x, targets: data.targets } };
-    data.forEpoch = (epoch) => {
-      const copy = (epoch - 1) % options.copies;
-      if (copy !== current.copy) {
-        const images = transferCopy(rows, dataset.inputShape, K, options, options.seed, copy);
-        const key = transferKey(options, options.seed, options.validation, copy);
-        current = { copy, examples: { x: images.x, targets: targets.transformed(images.x, images.n, images.hard, key) } };
-      }
-      return current.examples;
-    };
+    data.forEpoch = transferEpochs(rows, dataset.inputShape, K, options, targets.transformed);
   }
+  const tree = createSoftTree(config);
   // Hardening measured on the same run: the test metrics just before β starts to rise.
   const hardeningEpoch = options.betaEnd !== null && options.annealStart > 0 ? Math.floor(options.annealStart * options.epochs) : 0;
   const learner: Learner = {

@@ -73,3 +73,26 @@ export function transferKey(options: TransferOptions, seed: number, validation: 
   const strength = transfer === 'mixup' ? { mixupAlpha } : { rotation, shift, scale, shear, elastic };
   return JSON.stringify({ transfer, ...strength, seed, validation, copy });
 }
+
+/**
+ * The loop's examples of epoch e: copy (e − 1) mod K of the transfer set drawn from `rows`,
+ * with the targets `label` gives its images (kept while consecutive epochs share a copy).
+ */
+export function transferEpochs(
+  rows: Split,
+  shape: number[],
+  classes: number,
+  options: TransferOptions & { seed: number; validation: number },
+  label: (x: Float32Array, n: number, hard: Float32Array, key: string) => Float32Array,
+): (epoch: number) => { x: Float32Array; targets: Float32Array } {
+  let current: { copy: number; examples: { x: Float32Array; targets: Float32Array } } | undefined;
+  return (epoch) => {
+    const copy = (epoch - 1) % options.copies;
+    if (current?.copy !== copy) {
+      const images = transferCopy(rows, shape, classes, options, options.seed, copy);
+      const key = transferKey(options, options.seed, options.validation, copy);
+      current = { copy, examples: { x: images.x, targets: label(images.x, images.n, images.hard, key) } };
+    }
+    return current.examples;
+  };
+}

@@ -5,6 +5,7 @@
  */
 import { imageShape, type ImageShape } from '../src/data/inputFile.js';
 import type { TreeFile } from '../src/models/treeFile.js';
+import { createTreePredictor } from '../src/models/treePredictor.js';
 import { innerCount, leafCount, nodeDepth } from '../src/models/treeLayout.js';
 import type { Explanation } from './explanation.js';
 import type { Flow } from './flow.js';
@@ -79,15 +80,6 @@ export function defaultLevels(depth: number, root: number): number {
   return below <= DEFAULT_LEVELS + 1 ? below : DEFAULT_LEVELS;
 }
 
-const softmax = (logits: number[]) => {
-  const m = Math.max(...logits);
-  const e = logits.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-};
-
-const argMax = (values: number[]) => values.reduce((best, v, i) => (v > values[best] ? i : best), 0);
-
 /** The `count` features of largest |weight|, largest first (ties: lower index first). */
 export function topFeatures(weights: number[], names: string[], count: number): FeatureBar[] {
   return weights
@@ -106,6 +98,7 @@ export function describeTree(file: TreeFile, options: DescribeOptions = {}): Tre
   const K = file.classNames.length;
   const onPath = new Set(options.explanation?.path ?? []);
   const names = file.featureNames ?? [];
+  const { leafDistributions, leafClasses } = createTreePredictor(file);
 
   const build = (id: number, level: number): NodeView => {
     const depth = nodeDepth(id);
@@ -125,8 +118,8 @@ export function describeTree(file: TreeFile, options: DescribeOptions = {}): Tre
       else view.hiddenBelow = 2 ** (file.depth - depth + 1) - 2;
     } else {
       view.leaf = id - I;
-      view.distribution = softmax(file.leaves.logits[id - I]);
-      view.topClass = argMax(view.distribution);
+      view.distribution = Array.from(leafDistributions[id - I]);
+      view.topClass = leafClasses[id - I];
     }
     return view;
   };

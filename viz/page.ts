@@ -4,6 +4,7 @@
  * runs the model in the page, highlights its max path and shows the per-node panels.
  */
 import type { TreeFile } from '../src/models/treeFile.js';
+import { createTreeRule } from '../src/models/treeRule.js';
 import type { TreeView } from './describe.js';
 import { inputImage } from './raster.js';
 import { renderTreeSvg, type DrawingMeta } from './render.js';
@@ -86,7 +87,7 @@ export function renderPage(file: TreeFile, view: TreeView, examples: { x: Float3
 <section id="explanation" aria-live="polite"><p class="muted">No example selected.</p></section>
 <section id="tree">${svg}</section>
 <script type="application/json" id="sdt-data">${json}</script>
-<script>(${pageMain.toString()})(JSON.parse(document.getElementById('sdt-data').textContent));</script>
+<script>(${pageMain.toString()})(JSON.parse(document.getElementById('sdt-data').textContent), ${createTreeRule.toString()});</script>
 </body>
 </html>
 `;

@@ -1,10 +1,12 @@
 /**
  * The interactive page's only script. It is shipped as this function's source text, so it
- * must stay self-contained: no imports, no outside names. It runs the model file's rule
- * exactly as src/models/treePredictor.ts does (same float32 weights, double sums, same
- * order), so the path it highlights is the max path the model file gives: the leaf of
- * greatest path probability over all leaves, not a greedy descent.
+ * must stay self-contained: no imports, no outside names. The tree's rule comes in as
+ * `createRule`, the source text of src/models/treeRule.ts's createTreeRule (the one copy
+ * sdt's predictor runs too), so the path it highlights is the max path the model file
+ * gives: the leaf of greatest path probability over all leaves, not a greedy descent.
  */
+import type { createTreeRule } from '../src/models/treeRule.js';
+
 export interface PageData {
   depth: number;
   beta: number;
@@ -29,52 +31,26 @@ export interface PageData {
   initial: number;
 }
 
-export function pageMain(data: PageData): void {
+export function pageMain(data: PageData, createRule: typeof createTreeRule): void {
   const I = 2 ** data.depth - 1;
-  const L = 2 ** data.depth;
   const F = data.features;
-  const K = data.classNames.length;
   const floats = (b64: string) => {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     return new Float32Array(bytes.buffer);
   };
   const W = floats(data.weights);
   const X = floats(data.examples.x);
-  const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
-  const Q = data.leafLogits.map((logits) => {
-    const m = Math.max(...logits);
-    const e = logits.map((v) => Math.exp(v - m));
-    const s = e.reduce((a, b) => a + b, 0);
-    return e.map((v) => v / s);
-  });
-  const argMax = (v: ArrayLike<number>, from: number, to: number) => {
-    let best = from;
-    for (let i = from + 1; i < to; i++) if (v[i] > v[best]) best = i;
-    return best;
-  };
+  const rule = createRule(W, data.biases, data.beta, data.leafLogits, F);
 
   function predict(x: Float32Array) {
-    const branch = new Float64Array(I);
-    const logit = new Float64Array(I);
-    const logPath = new Float64Array(I + L);
-    for (let i = 0; i < I; i++) {
-      let dot = data.biases[i];
-      const row = i * F;
-      for (let j = 0; j < F; j++) dot += W[row + j] * x[j];
-      const z = data.beta * dot; // p_i = σ(β(x·w_i + b_i))
-      logit[i] = z;
-      branch[i] = 1 / (1 + Math.exp(-z));
-      logPath[2 * i + 1] = logPath[i] - softplus(z);
-      logPath[2 * i + 2] = logPath[i] - softplus(-z);
-    }
-    const leafNode = argMax(logPath, I, I + L);
+    const { z, branch, logPath, leafNode } = rule.predict(x);
     const path: number[] = [];
     for (let t = leafNode; ; t = (t - 1) >> 1) {
       path.unshift(t);
       if (t === 0) break;
     }
-    const q = Q[leafNode - I];
-    return { leafNode, path, branch, logit, q, answer: argMax(q, 0, K), pathProbability: Math.exp(logPath[leafNode]) };
+    const leaf = leafNode - I;
+    return { leafNode, path, branch, logit: z, q: rule.leafDistributions[leaf], answer: rule.leafClasses[leaf], pathProbability: Math.exp(logPath[leafNode]) };
   }
 
   const el = <T extends keyof HTMLElementTagNameMap>(tag: T, attrs: Record<string, string> = {}, text?: string) => {

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { checkSameData, reproduceRun, REPRODUCIBLE } from '../distill/reproduce.js';
-import { readMetrics } from '../distill/stages.js';
+import { readStageMetrics } from '../distill/stages.js';
 import { SdtError } from '../errors.js';
 import { comparisonLines, compareMetrics } from '../eval/compareMetrics.js';
 import { checkOutFolder, writeJsonAtomic } from '../runs/files.js';
@@ -44,7 +44,7 @@ export function reproduceCommand(): Command {
       if (!REPRODUCIBLE.includes(manifest.command)) {
         throw new SdtError(`${join(folder, 'manifest.json')} describes a ${manifest.command} of several runs; reproduce one of them (its ${REPRODUCIBLE.join(', ')} folders each hold a manifest.json).`);
       }
-      const recorded = readMetrics(folder);
+      const recorded = readStageMetrics(folder);
       const out = checkOutFolder((parsed.out as string | undefined) ?? defaultRunFolder(`reproduce-${manifest.command}`, String(manifest.config.dataset)));
       const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
       const config = manifest.config as { dataset: string; limit?: number | null; seed: number };

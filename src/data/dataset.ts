@@ -1,4 +1,5 @@
 /** The in-memory form every dataset takes, whatever file it came from. */
+import { gatherRows } from './rows.js';
 
 /** Examples of one split: `x` is row-major [n, features], values already preprocessed. */
 export interface Split {
@@ -40,13 +41,5 @@ export function featureCount(dataset: Pick<Dataset, 'inputShape'>): number {
 
 /** The rows `indices` of a split, copied. */
 export function subset(split: Split, indices: ArrayLike<number>, features: number): Split {
-  const n = indices.length;
-  const x = new Float32Array(n * features);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = indices[i];
-    x.set(split.x.subarray(r * features, (r + 1) * features), i * features);
-    y[i] = split.y[r];
-  }
-  return { x, y, n };
+  return { x: gatherRows(split.x, indices, features), y: Int32Array.from(indices, (r) => split.y[r]), n: indices.length };
 }

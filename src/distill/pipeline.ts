@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomicWrite.js';
+import { markdownTable } from '../markdownTable.js';
 import type { BackendChoice } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { agreement } from '../eval/metrics.js';
@@ -13,9 +14,9 @@ import { readTreeFile, TREE_MODEL_NAME } from '../models/treeFile.js';
 import { createTreePredictor, predictRows } from '../models/treePredictor.js';
 import { writeJsonAtomic } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
-import { distillTargets } from './softTargets.js';
+import { distilledSettings, distillTargets } from './softTargets.js';
 import { runStagesInChildren } from './parallelStages.js';
-import { readMetrics, teacherStage, treeStage, type StageHooks } from './stages.js';
+import { readStageMetrics, teacherStage, treeStage, type StageHooks } from './stages.js';
 import type { DatasetSource, StageTargets, TreeStageJob } from './treeStageJob.js';
 import { trainCartRun, type CartRunOptions } from './trainCart.js';
 import type { TeacherOptions } from './trainTeacher.js';
@@ -98,7 +99,7 @@ export async function runDistill(
     ...(transfer === 'train' ? [] : [{ label: `soft tree, hard labels${onTransfer}`, job: treeJob(`baseline-${transfer}`, { kind: 'labels' }, options.tree), recipe: labelTargets(dataset.train.y, K) }]),
     {
       label: `soft tree, distilled (T = ${options.temperature}${options.alpha > 0 ? `, α = ${options.alpha}` : ''}${onTransfer})`,
-      job: treeJob('distilled', teacherTargets, options.tree, { temperature: options.temperature, alpha: options.alpha, teacher: teacher.folder, teacherChecksum: teacher.checksum }),
+      job: treeJob('distilled', teacherTargets, options.tree, distilledSettings(teacher, options.temperature, options.alpha)),
       recipe: distillTargets({ trainLogits: () => trainLogits, logitsOf: teacher.logitsOf }, dataset.train.y, K, options.temperature, options.alpha),
     },
   ];
@@ -123,13 +124,13 @@ export async function runDistill(
     cart = await cartStage();
   }
   for (const { label, job } of trees) {
-    const metrics = readMetrics(job.folder);
+    const metrics = readStageMetrics(job.folder);
     const predictor = createTreePredictor(readTreeFile(join(job.folder, TREE_MODEL_NAME)));
     const predicted = Int32Array.from(predictRows(predictor, dataset.test), (r) => r.maxPathClass);
     rows.push({
       model: label,
-      maxPathAccuracy: metrics.test.maxPathAccuracy,
-      mixtureAccuracy: metrics.test.mixtureAccuracy,
+      maxPathAccuracy: metrics.test.maxPathAccuracy!,
+      mixtureAccuracy: metrics.test.mixtureAccuracy!,
       agreementWithTeacher: agreement(predicted, teacher.testPredictions),
       parameters: metrics.parameters,
       trainingSeconds: metrics.trainingSeconds,
@@ -158,10 +159,8 @@ export async function runDistill(
 const percent = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);
 
 export function comparisonTable(rows: ComparisonRow[]): string {
-  const lines = [
-    '| model | test accuracy (max-path) | test accuracy (mixture) | agreement with teacher | parameters | training time |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.model} | ${percent(r.maxPathAccuracy)} | ${percent(r.mixtureAccuracy)} | ${percent(r.agreementWithTeacher)} | ${r.parameters.toLocaleString('en')} | ${r.trainingSeconds.toFixed(0)} s |`),
-  ];
-  return lines.join('\n');
+  return markdownTable(
+    ['model', 'test accuracy (max-path)', 'test accuracy (mixture)', 'agreement with teacher', 'parameters', 'training time'],
+    rows.map((r) => [r.model, percent(r.maxPathAccuracy), percent(r.mixtureAccuracy), percent(r.agreementWithTeacher), r.parameters.toLocaleString('en'), `${r.trainingSeconds.toFixed(0)} s`]),
+  );
 }

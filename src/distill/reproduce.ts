@@ -7,7 +7,7 @@ import type { Dataset } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
 import type { Manifest } from '../runs/manifest.js';
 import { distillTargets } from './softTargets.js';
-import { readMetrics, teacherStage, treeStage, type StageHooks } from './stages.js';
+import { readStageMetrics, teacherStage, treeStage, type StageHooks } from './stages.js';
 import { CART_DEFAULTS, trainCartRun } from './trainCart.js';
 import { TEACHER_DEFAULTS } from './trainTeacher.js';
 import { labelTargets, TREE_DEFAULTS } from './trainTree.js';
@@ -58,5 +58,5 @@ export async function reproduceRun(manifest: Manifest, dataset: Dataset, out: st
     default:
       throw new SdtError(`a ${manifest.command} manifest describes several runs; reproduce one of them (its ${REPRODUCIBLE.join(', ')} folders each hold a manifest.json).`);
   }
-  return readMetrics(out);
+  return readStageMetrics(out);
 }

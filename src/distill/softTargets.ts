@@ -55,6 +55,11 @@ export function distillTargets(teacher: TeacherOutputs, labels: Int32Array, clas
   };
 }
 
+/** What a distilled tree's run configuration adds to the baseline's: the targets' settings and the teacher they came from. */
+export function distilledSettings(teacher: { folder: string; checksum: string }, temperature: number, alpha: number) {
+  return { temperature, alpha, teacher: teacher.folder, teacherChecksum: teacher.checksum };
+}
+
 /**
  * The teacher's logits on the training set (`images` null) or on transfer images named by
  * `images`, computed once and cached beside the teacher, under a key made of the teacher's

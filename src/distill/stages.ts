@@ -3,18 +3,20 @@
  * outputs, and a soft tree trained on given targets. A stage whose folder already holds a
  * finished run of the same configuration is reused; one holding a checkpoint continues.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Progress } from '../progress.js';
 import { join } from 'node:path';
 import type { BackendChoice } from '../backend.js';
 import type { DataFile, Dataset } from '../data/dataset.js';
+import { argMaxRows } from '../data/rows.js';
 import { SdtError } from '../errors.js';
 import { agreement } from '../eval/metrics.js';
-import { argMaxRows, teacherLogits } from '../models/teacher.js';
+import { teacherLogits } from '../models/teacher.js';
 import { loadTeacher, TEACHER_MODEL, teacherChecksum } from '../models/teacherFile.js';
 import { canonicalJson } from '../runs/checksum.js';
 import { createManifest, readManifest, type RunConfig } from '../runs/manifest.js';
+import { readMetrics } from '../runs/metrics.js';
 import { cachedTeacherLogits, type TeacherOutputs } from './softTargets.js';
 import type { TrainCallbacks } from './train.js';
 import { trainTeacher, type TeacherOptions } from './trainTeacher.js';
@@ -42,14 +44,8 @@ export function sameConfig(folder: string, config: Record<string, unknown>, data
   return canonicalJson(manifest.config) === canonicalJson(config) && checksums(manifest.data ?? []) === checksums(data);
 }
 
-export function readMetrics(folder: string) {
-  const path = join(folder, 'metrics.json');
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    throw new SdtError(`${path} cannot be read as JSON (missing, truncated or corrupt).`, `Remove ${folder} to train it again.`);
-  }
-}
+/** The metrics of a stage's finished run, which training again would replace. */
+export const readStageMetrics = (folder: string) => readMetrics(folder, `Remove ${folder} to train it again.`);
 
 export interface TeacherStage extends TeacherOutputs {
   folder: string;
@@ -100,7 +96,7 @@ export async function teacherStage(
     const trainedOn = readManifest(teacherFolder).config.dataset;
     if (trainedOn !== dataset.name) throw new SdtError(`the teacher in ${teacherFolder} was trained on ${trainedOn}, not ${dataset.name}.`);
     model = await loadTeacher(teacherFolder);
-    seconds = readMetrics(teacherFolder).trainingSeconds;
+    seconds = readStageMetrics(teacherFolder).trainingSeconds;
     hooks.say(`teacher: reusing ${teacherFolder}`);
   } else {
     const trained = await trainTeacher(dataset, options, teacherFolder, backend, baseConfig, hooks.progress('teacher', options.epochs), resume);
@@ -140,5 +136,5 @@ export async function treeStage(
     const tree = await trainTree(dataset, targets, options, hooks.progress(name, options.epochs), { folder, config, ...resume });
     writeTreeRun(folder, createManifest(name, config, backend, dataset.files), tree);
   }
-  return { metrics: readMetrics(folder), trained };
+  return { metrics: readStageMetrics(folder), trained };
 }

@@ -8,6 +8,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../data/dataset.js';
+import { gatherRows } from '../data/rows.js';
 import { SdtError } from '../errors.js';
 import type { Learner } from '../models/learner.js';
 import { permutation, randomSource } from '../random.js';
@@ -71,12 +72,8 @@ export interface TrainResult {
 
 export function batchTensors(data: TrainData, examples: Pick<TrainData, 'x' | 'targets'>, rows: Int32Array): { x: tf.Tensor; targets: tf.Tensor2D } {
   const features = data.inputShape.reduce((a, b) => a * b, 1);
-  const x = new Float32Array(rows.length * features);
-  const t = new Float32Array(rows.length * data.classes);
-  rows.forEach((r, i) => {
-    x.set(examples.x.subarray(r * features, (r + 1) * features), i * features);
-    t.set(examples.targets.subarray(r * data.classes, (r + 1) * data.classes), i * data.classes);
-  });
+  const x = gatherRows(examples.x, rows, features);
+  const t = gatherRows(examples.targets, rows, data.classes);
   return { x: tf.tensor(x, [rows.length, ...data.inputShape]), targets: tf.tensor2d(t, [rows.length, data.classes]) };
 }
 

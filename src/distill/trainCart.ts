@@ -8,6 +8,7 @@ import { cartDepth, cartLeafCount, fitCart, predictCart } from '../models/cart.j
 import { CART_MODEL_NAME, cartToJson } from '../models/cartFile.js';
 import { ensureFolder, writeJsonAtomic } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
+import { finishRun } from '../runs/runFolder.js';
 
 export interface CartRunOptions {
   /** 0 = unlimited. */
@@ -51,10 +52,10 @@ export function trainCartRun(
     preprocessing: dataset.preprocessing,
     training: { dataset: dataset.name, split: dataset.split, options, seconds },
   }));
-  writeJsonAtomic(join(folder, 'metrics.json'), {
-    test: { accuracy: result.testAccuracy, confusion, perClassAccuracy: perClassAccuracy(confusion) },
-    parameters, leaves, depth: result.depth, trainingSeconds: seconds,
-  });
-  writeJsonAtomic(join(folder, 'manifest.json'), createManifest('cart', { ...baseConfig, ...options }, backend, dataset.files));
+  finishRun(
+    folder,
+    { test: { accuracy: result.testAccuracy, confusion, perClassAccuracy: perClassAccuracy(confusion) }, parameters, leaves, depth: result.depth, trainingSeconds: seconds },
+    createManifest('cart', { ...baseConfig, ...options }, backend, dataset.files),
+  );
   return result;
 }

@@ -1,17 +1,17 @@
 /** Trains the CNN teacher, evaluates it, and writes its run folder (the model in tfjs format). */
-import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendChoice } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { oneHot } from '../data/oneHot.js';
+import { argMaxRows } from '../data/rows.js';
 import { validationSplit } from '../data/split.js';
 import { featureCount } from '../data/dataset.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
-import { argMaxRows, createTeacher, teacherLearner, teacherLogits } from '../models/teacher.js';
+import { createTeacher, teacherLearner, teacherLogits } from '../models/teacher.js';
 import { saveTeacher } from '../models/teacherFile.js';
-import { ensureFolder, writeJsonAtomic } from '../runs/files.js';
-import { removeCheckpoint } from '../runs/checkpoint.js';
+import { ensureFolder } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
+import { finishRun } from '../runs/runFolder.js';
 import { train, type LoopOptions, type TrainCallbacks } from './train.js';
 
 export interface TeacherOptions extends LoopOptions {
@@ -66,14 +66,16 @@ export async function trainTeacher(
   const testAccuracy = accuracy(predicted, dataset.test.y);
   const parameters = model.countParams();
   await saveTeacher(model, folder);
-  writeJsonAtomic(join(folder, 'metrics.json'), {
-    test: { accuracy: testAccuracy, confusion, perClassAccuracy: perClassAccuracy(confusion) },
-    parameters,
-    bestEpoch: result.bestEpoch,
-    trainingSeconds: result.seconds,
-    history: result.history,
-  });
-  writeJsonAtomic(join(folder, 'manifest.json'), createManifest('teacher', config, backend, dataset.files));
-  removeCheckpoint(folder);
+  finishRun(
+    folder,
+    {
+      test: { accuracy: testAccuracy, confusion, perClassAccuracy: perClassAccuracy(confusion) },
+      parameters,
+      bestEpoch: result.bestEpoch,
+      trainingSeconds: result.seconds,
+      history: result.history,
+    },
+    createManifest('teacher', config, backend, dataset.files),
+  );
   return { model, testLogits, testAccuracy, parameters, seconds: result.seconds };
 }

@@ -5,6 +5,7 @@
 import type { Dataset } from '../data/dataset.js';
 import { featureCount } from '../data/dataset.js';
 import { oneHot } from '../data/oneHot.js';
+import { gatherRows } from '../data/rows.js';
 import { validationSplit } from '../data/split.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
 import { createSoftTree, type TreeConfig } from '../models/sdt.js';
@@ -106,13 +107,6 @@ export async function trainTree(
   // Carry each row's index through the split, so targets follow their examples.
   const indexed = { x: dataset.train.x, y: Int32Array.from({ length: dataset.train.n }, (_, i) => i), n: dataset.train.n };
   const { train: trainRows, validation: validationRows } = validationSplit(indexed, F, options.validation, options.seed);
-  const pick = (rows: Int32Array, source: ArrayLike<number>, width: number) => {
-    const out = new Float32Array(rows.length * width);
-    rows.forEach((r, i) => {
-      for (let k = 0; k < width; k++) out[i * width + k] = source[r * width + k];
-    });
-    return out;
-  };
   const validation = { x: validationRows.x, y: Int32Array.from(validationRows.y, (r) => dataset.train.y[r]), n: validationRows.n };
   const config: TreeConfig = {
     depth: options.depth,
@@ -129,7 +123,7 @@ export async function trainTree(
   };
   const tree = createSoftTree(config);
   const data: TrainData = { x: trainRows.x, targets: new Float32Array(0), n: trainRows.n, inputShape: [F], classes: K };
-  if (options.transfer === 'train') data.targets = pick(trainRows.y, targets.plain(), K);
+  if (options.transfer === 'train') data.targets = gatherRows(targets.plain(), trainRows.y, K);
   else {
     if (dataset.inputShape.length !== 3 && options.transfer === 'augment') {
       throw new SdtError(`--transfer augment distorts images; ${dataset.name} has inputs of shape [${dataset.inputShape}].`, 'Use --transfer mixup or train.');

@@ -9,6 +9,7 @@
  * examples by bin. The binned columns are kept partitioned so that each node's examples
  * are one contiguous run in every column.
  */
+import { argMaxRows, gatherRows } from '../data/rows.js';
 import { SdtError } from '../errors.js';
 
 export interface CartOptions {
@@ -641,15 +642,7 @@ export function cartLeaves(model: CartModel, x: Float32Array, n: number): Int32A
 /** The majority training class of each example's leaf (ties: lowest class). */
 export function predictCart(model: CartModel, x: Float32Array, n: number): Int32Array {
   const { counts, numClasses: C } = model;
-  const leaves = cartLeaves(model, x, n);
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const o = leaves[i] * C;
-    let best = 0;
-    for (let c = 1; c < C; c++) if (counts[o + c] > counts[o + best]) best = c;
-    out[i] = best;
-  }
-  return out;
+  return argMaxRows(gatherRows(counts, cartLeaves(model, x, n), C), C);
 }
 
 /** [n, numClasses]: the training class distribution of each example's leaf. */

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../data/dataset.js';
+import { argMaxRows } from '../data/rows.js';
 import { accuracy } from '../eval/metrics.js';
 import type { Learner } from './learner.js';
 
@@ -41,17 +42,6 @@ export function teacherLogits(model: tfl.LayersModel, split: Split): Float32Arra
     const logits = tf.tidy(() => model.predict(tf.tensor(split.x.subarray(start * F, (start + rows) * F), [rows, ...inputShape])) as tf.Tensor);
     out.set(logits.dataSync(), start * K);
     logits.dispose();
-  }
-  return out;
-}
-
-export function argMaxRows(values: Float32Array, classes: number): Int32Array {
-  const n = values.length / classes;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let k = 1; k < classes; k++) if (values[i * classes + k] > values[i * classes + best]) best = k;
-    out[i] = best;
   }
   return out;
 }

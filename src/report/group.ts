@@ -3,6 +3,7 @@
  * group. Paths and checksums of the teacher are left out too, so distilled trees of
  * different teacher seeds still share a row.
  */
+import { TRANSFER_KINDS, type TransferKind } from '../distill/transfer.js';
 import { canonicalJson } from '../runs/checksum.js';
 import type { ReportedCommand } from './discover.js';
 import type { RunRecord } from './runs.js';
@@ -27,25 +28,35 @@ export function sharedConfig(config: Record<string, unknown>): Record<string, un
 const COMMAND_RANK: Record<ReportedCommand, number> = { teacher: 0, baseline: 1, distilled: 1, cart: 2 };
 const num = (v: unknown, fallback = 0) => (typeof v === 'number' ? v : fallback);
 
-/** Teacher first, then trees by (depth, baseline before distilled, temperature), then CART. */
+/** What places a model in a table (a report's rows, a study's summary). */
+export interface ModelPlace {
+  command: ReportedCommand;
+  /** The tree's depth; CART's maximum depth (0: unlimited). */
+  depth?: unknown;
+  temperature?: unknown;
+  alpha?: unknown;
+  /** The transfer set (absent: the training set, as before transfer sets existed). */
+  transfer?: unknown;
+}
+
+/**
+ * Teacher first, then soft trees by depth and transfer set (hard labels before soft targets,
+ * those by temperature, then α), then CART by depth, unlimited after every limited one.
+ */
+export function compareModels(a: ModelPlace, b: ModelPlace): number {
+  const key = (m: ModelPlace) =>
+    m.command === 'teacher' ? [COMMAND_RANK.teacher]
+      : m.command === 'cart' ? [COMMAND_RANK.cart, num(m.depth) || Infinity]
+        : [COMMAND_RANK[m.command], num(m.depth), TRANSFER_KINDS.indexOf((m.transfer ?? 'train') as TransferKind), m.command === 'baseline' ? 0 : 1, num(m.temperature), num(m.alpha)];
+  const [x, y] = [key(a), key(b)];
+  const i = x.findIndex((v, j) => v !== y[j]);
+  return i < 0 ? 0 : x[i] < y[i] ? -1 : 1;
+}
+
+const place = (g: RunGroup): ModelPlace => ({ ...g.config, command: g.command, depth: g.command === 'cart' ? g.config.maxDepth : g.config.depth });
+
 function compareGroups(a: RunGroup, b: RunGroup): number {
-  const rank = COMMAND_RANK[a.command] - COMMAND_RANK[b.command];
-  if (rank !== 0) return rank;
-  if (a.command !== 'teacher' && a.command !== 'cart') {
-    const byDepth = num(a.config.depth) - num(b.config.depth);
-    if (byDepth !== 0) return byDepth;
-    if (a.command !== b.command) return a.command === 'baseline' ? -1 : 1;
-    const byTemperature = num(a.config.temperature) - num(b.config.temperature);
-    if (byTemperature !== 0) return byTemperature;
-    const byAlpha = num(a.config.alpha) - num(b.config.alpha);
-    if (byAlpha !== 0) return byAlpha;
-  }
-  if (a.command === 'cart') {
-    // Unlimited depth (0) after every limited one.
-    const depth = (g: RunGroup) => num(g.config.maxDepth) || Infinity;
-    if (depth(a) !== depth(b)) return depth(a) < depth(b) ? -1 : 1;
-  }
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  return compareModels(place(a), place(b)) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
 function describe(command: ReportedCommand, config: Record<string, unknown>): string {

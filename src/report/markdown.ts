@@ -1,14 +1,8 @@
 /** The report as Markdown: the same sections as the HTML page, figures linked as SVG files. */
+import { markdownTable } from '../markdownTable.js';
 import type { ReportData, ReportRow } from './data.js';
 import { dataSets, FACT_HEADERS, runFactCells, shortSha } from './facts.js';
 import { byClassNames, COMPARISON_HEADERS, comparisonCells, comparisonNotes, markdownConfusionRows, percentCell } from './table.js';
-
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
-export function markdownTable(headers: string[], rows: string[][], numericFrom = 1): string {
-  const align = headers.map((_, i) => (i >= numericFrom ? '---:' : '---'));
-  return [headers, align, ...rows].map((r, i) => `| ${(i === 1 ? r : r.map(cell)).join(' | ')} |`).join('\n');
-}
 
 /** The comparison table alone (what `sdt report` prints). */
 export function comparisonMarkdown(data: ReportData): string {

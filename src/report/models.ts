@@ -5,9 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../data/dataset.js';
+import { argMaxRows } from '../data/rows.js';
 import { predictCart } from '../models/cart.js';
 import { cartFromJson } from '../models/cartFile.js';
-import { argMaxRows, teacherLogits } from '../models/teacher.js';
+import { teacherLogits } from '../models/teacher.js';
 import { loadTeacher } from '../models/teacherFile.js';
 import { readModelJson, readTreeFile } from '../models/treeFile.js';
 import { createTreePredictor } from '../models/treePredictor.js';

@@ -1,10 +1,11 @@
 /** One run folder as the report sees it: its manifest, its metrics and its model files. */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SdtError } from '../errors.js';
 import { CART_MODEL_NAME } from '../models/cartFile.js';
 import { TREE_MODEL_NAME } from '../models/treeFile.js';
 import { readManifest, type Manifest } from '../runs/manifest.js';
+import { METRICS_NAME, readMetrics } from '../runs/metrics.js';
 import type { ReportedCommand } from './discover.js';
 
 export interface EpochPoint {
@@ -45,19 +46,15 @@ const MODEL_FILES: Record<ReportedCommand, string[]> = {
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isMatrix = (v: unknown): v is number[][] => Array.isArray(v) && v.every((row) => Array.isArray(row) && row.every(isNumber));
 
-export function readMetrics(folder: string): RunMetrics {
-  const path = join(folder, 'metrics.json');
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    throw new SdtError(`${path} cannot be read as JSON (missing, truncated or corrupt).`);
-  }
-  const test = (json?.test ?? {}) as Record<string, unknown>;
+/** A run's metrics.json checked, the fields a report needs filled in (null or empty where a run has none). */
+function reportedMetrics(folder: string): RunMetrics {
+  const path = join(folder, METRICS_NAME);
+  const json = readMetrics(folder);
+  const test = json.test as unknown as Record<string, unknown>;
   const accuracy = isNumber(test.maxPathAccuracy) ? test.maxPathAccuracy : test.accuracy;
   if (!isNumber(accuracy)) throw new SdtError(`${path} has no test accuracy.`);
   if (!isMatrix(test.confusion)) throw new SdtError(`${path} has no confusion matrix.`);
-  const history = Array.isArray(json.history) ? (json.history as Record<string, unknown>[]) : [];
+  const history = Array.isArray(json.history) ? (json.history as unknown as Record<string, unknown>[]) : [];
   return {
     accuracy,
     mixtureAccuracy: isNumber(test.mixtureAccuracy) ? test.mixtureAccuracy : null,
@@ -81,7 +78,7 @@ export function readRun(folder: string): RunRecord {
     folder,
     command,
     manifest,
-    metrics: readMetrics(folder),
+    metrics: reportedMetrics(folder),
     modelFiles: complete ? files : null,
     modelBytes: complete ? sizes.reduce((sum, s) => sum + Number(s!.size), 0) : null,
   };

@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { removeCheckpoint } from './checkpoint.js';
 import { writeJsonAtomic } from './files.js';
 import type { Manifest } from './manifest.js';
+import { METRICS_NAME, type MetricsFile } from './metrics.js';
 
 /** Writes metrics.json and then the manifest of a run whose model files are written, and removes its checkpoint. */
-export function finishRun(folder: string, metrics: unknown, manifest: Manifest): void {
-  writeJsonAtomic(join(folder, 'metrics.json'), metrics);
+export function finishRun(folder: string, metrics: MetricsFile, manifest: Manifest): void {
+  writeJsonAtomic(join(folder, METRICS_NAME), metrics);
   writeJsonAtomic(join(folder, 'manifest.json'), manifest);
   removeCheckpoint(folder);
 }

@@ -11,8 +11,9 @@ import { SdtError } from '../errors.js';
 import { canonicalJson } from '../runs/checksum.js';
 import { ensureFolder, writeJsonAtomic } from '../runs/files.js';
 import { createManifest, readManifest, type RunConfig } from '../runs/manifest.js';
-import { distillTargets } from '../distill/softTargets.js';
-import { readMetrics, sameConfig, teacherStage, treeStage, type StageHooks } from '../distill/stages.js';
+import { headlineAccuracy } from '../runs/metrics.js';
+import { distilledSettings, distillTargets } from '../distill/softTargets.js';
+import { readStageMetrics, sameConfig, teacherStage, treeStage, type StageHooks } from '../distill/stages.js';
 import { trainCartRun, type CartRunOptions } from '../distill/trainCart.js';
 import type { TeacherOptions } from '../distill/trainTeacher.js';
 import { labelTargets, type TargetRecipe, type TreeTrainingOptions } from '../distill/trainTree.js';
@@ -85,15 +86,13 @@ export async function runStudy(
       }
     } else {
       const tree = { ...options.tree, depth: cell.depth, seed: cell.seed, transfer: cell.transfer };
-      const soft = cell.kind === 'distilled'
-        ? { temperature: cell.temperature, alpha: options.alpha, teacher: teacher.folder, teacherChecksum: teacher.checksum }
-        : {};
+      const soft = cell.kind === 'distilled' ? distilledSettings(teacher, cell.temperature!, options.alpha) : {};
       const config = { ...cellConfig, ...tree, ...soft };
       const cellHooks = { say: hooks.say, progress: (_: string, epochs: number) => hooks.progress(label, epochs) };
       ({ trained } = await treeStage(dataset, cell.kind, cell.kind === 'distilled' ? softAt(cell.temperature!) : hard, tree, folder, config, backend, cellHooks, resume(folder)));
     }
-    const metrics = readMetrics(folder);
-    hooks.say(`${label}: ${trained ? 'trained' : 'already done'}, test accuracy ${(100 * (metrics.test.maxPathAccuracy ?? metrics.test.accuracy)).toFixed(2)} %`);
+    const metrics = readStageMetrics(folder);
+    hooks.say(`${label}: ${trained ? 'trained' : 'already done'}, test accuracy ${(100 * headlineAccuracy(metrics.test)!).toFixed(2)} %`);
     results.push({ cell, folder, metrics, trained });
   }
   return { teacherFolder: teacher.folder, teacherAccuracy: teacher.testAccuracy, cells: results };

@@ -1,6 +1,9 @@
 /** A study's cells reduced to one line per setting: mean ± standard deviation over seeds. */
+import { markdownTable } from '../markdownTable.js';
+import type { TransferKind } from '../distill/transfer.js';
+import { compareModels } from '../report/group.js';
 import { formatPercent, summarize, type Stat } from '../report/stats.js';
-import { TRANSFER_KINDS, type TransferKind } from '../distill/transfer.js';
+import { headlineAccuracy } from '../runs/metrics.js';
 import type { CellKind } from './grid.js';
 import type { CellResult } from './runStudy.js';
 
@@ -36,7 +39,7 @@ export function summarizeCells(cells: CellResult[]): SettingSummary[] {
       temperature,
       transfer,
       seeds: group.map((g) => g.cell.seed),
-      maxPath: summarize(tests.map((t) => t.maxPathAccuracy ?? t.accuracy))!,
+      maxPath: summarize(tests.map(headlineAccuracy))!,
       mixture: kind === 'cart' ? null : summarize(tests.map((t) => t.mixtureAccuracy)),
       committed: kind === 'cart' || committed.length < group.length ? null : summarize(committed),
       cells: group.map((g) => g.cell.name),
@@ -48,19 +51,11 @@ export const settingLabel = (s: SettingSummary) =>
   (s.kind === 'baseline' ? 'soft tree, hard labels' : s.kind === 'cart' ? 'CART' : `soft tree, distilled T = ${s.temperature}`) +
   (s.transfer === 'train' ? '' : `, ${s.transfer} transfer set`);
 
-/** Teacher first, then by depth, hard labels before soft targets by temperature, CART last. */
-function compare(a: SettingSummary, b: SettingSummary): number {
-  const order = (s: SettingSummary) => [s.kind === 'cart' ? 1 : 0, s.depth, TRANSFER_KINDS.indexOf(s.transfer), s.kind === 'baseline' ? 0 : 1, s.temperature ?? 0];
-  const [x, y] = [order(a), order(b)];
-  const i = x.findIndex((v, j) => v !== y[j]);
-  return i < 0 ? 0 : x[i] - y[i];
-}
+const compare = (a: SettingSummary, b: SettingSummary) => compareModels({ ...a, command: a.kind }, { ...b, command: b.kind });
 
 export function summaryTable(settings: SettingSummary[], teacherAccuracy: number): string {
-  return [
-    '| model | depth | test accuracy, max path | test accuracy, mixture | max path ≥ ½ of the probability |',
-    '|---|---:|---:|---:|---:|',
-    `| CNN teacher | — | ${(100 * teacherAccuracy).toFixed(2)} % | — | — |`,
-    ...[...settings].sort(compare).map((s) => `| ${settingLabel(s)} | ${s.depth} | ${formatPercent(s.maxPath)} | ${formatPercent(s.mixture)} | ${formatPercent(s.committed)} |`),
-  ].join('\n');
+  return markdownTable(['model', 'depth', 'test accuracy, max path', 'test accuracy, mixture', 'max path ≥ ½ of the probability'], [
+    ['CNN teacher', '—', `${(100 * teacherAccuracy).toFixed(2)} %`, '—', '—'],
+    ...[...settings].sort(compare).map((s) => [settingLabel(s), String(s.depth), formatPercent(s.maxPath), formatPercent(s.mixture), formatPercent(s.committed)]),
+  ]);
 }

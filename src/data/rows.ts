@@ -1,0 +1,20 @@
+/** Row-major matrices as flat arrays ([n, width]): picking rows, and each row's largest entry. */
+
+/** The rows `rows` of `source`, copied in that order. */
+export function gatherRows(source: Float32Array, rows: ArrayLike<number>, width: number): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  for (let i = 0; i < rows.length; i++) out.set(source.subarray(rows[i] * width, (rows[i] + 1) * width), i * width);
+  return out;
+}
+
+/** The column of each row's largest value (ties: the lowest column). */
+export function argMaxRows(values: ArrayLike<number>, width: number): Int32Array {
+  const n = values.length / width;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let k = 1; k < width; k++) if (values[i * width + k] > values[i * width + best]) best = k;
+    out[i] = best;
+  }
+  return out;
+}

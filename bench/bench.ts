@@ -21,7 +21,7 @@ import { createSoftTree } from '../src/models/sdt.js';
 import { createTeacher, teacherLearner, teacherLogits } from '../src/models/teacher.js';
 import { readTreeFile, treeFileFrom } from '../src/models/treeFile.js';
 import { createTreePredictor } from '../src/models/treePredictor.js';
-import { predictTree, treeLearner } from '../src/models/treePredictions.js';
+import { predictTree, treeLearner } from '../src/models/sdtBatches.js';
 import { ensureFolder, writeJsonAtomic } from '../src/runs/files.js';
 import { createManifest, SDT_VERSION } from '../src/runs/manifest.js';
 

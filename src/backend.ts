@@ -12,7 +12,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { SdtError } from './errors.js';
 import { cpus } from 'node:os';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmConvGradients } from './kernels/registerWasm.js';
+import { registerWasmKernels } from './kernels/registerWasm.js';
 import { withWasmThreads } from './kernels/wasmThreads.js';
 
 export const BACKENDS = ['node', 'wasm', 'cpu'] as const;
@@ -70,7 +70,7 @@ async function start(name: BackendName): Promise<void> {
   const setBackend = () => withoutEmscriptenHandlers(() => tf.setBackend(name));
   if (!(await (name === 'wasm' ? withWasmThreads(wasmThreads(), setBackend) : setBackend()))) throw new Error(`backend "${name}" did not initialise`);
   // The gradient kernels reuse wasm kernels that are set up when the backend initialises.
-  if (name === 'wasm') registerWasmConvGradients();
+  if (name === 'wasm') registerWasmKernels();
 }
 
 /** Starts the requested (or best available) backend once per process and says why it was chosen. */

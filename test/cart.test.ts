@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SdtError } from '../src/errors.js';
 import { randomSource } from '../src/random.js';
-import { cartDepth, cartLeafCount, fitCart, predictCart, predictProbaCart, type CartModel } from '../src/models/cart.js';
+import { fitCart, type CartModel } from '../src/models/cart.js';
+import { cartDepth, cartLeafCount, predictCart, predictProbaCart } from '../src/models/cartPredict.js';
 import { cartFromJson, cartToJson, type CartFileMeta } from '../src/models/cartFile.js';
 
 function accuracy(model: CartModel, x: Float32Array, y: Int32Array, n: number): number {

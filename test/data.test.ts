@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SdtError } from '../src/errors.js';
-import { sha256File } from '../src/data/checksum.js';
+import { sha256File } from '../src/data/fileHashes.js';
 import { readCsv } from '../src/data/csv.js';
 import type { Dataset, Split } from '../src/data/dataset.js';
 import { listDatasets, loadDataset } from '../src/data/datasets.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/data/datasets.js';
 import { treeFileFrom, type TreeFile } from '../src/models/treeFile.js';
 import { createTreePredictor } from '../src/models/treePredictor.js';
-import { innerCount, leafCount, pathToLeaf } from '../src/models/treeLayout.js';
+import { innerCount, leafCount, pathToLeaf } from '../src/models/treeNodes.js';
 import { writeJsonAtomic } from '../src/runs/files.js';
 import { encodePng } from '../src/data/png.js';
 import { closeBrowser, hasChromium, openPage } from './browser.js';

@@ -13,8 +13,8 @@ import { createSoftTree, type TreeConfig } from '../src/models/sdt.js';
 import { pathProbabilities } from '../src/models/pathProbabilities.js';
 import { parseTreeFile, readTreeFile, treeFileFrom, treeParametersOf } from '../src/models/treeFile.js';
 import { createTreePredictor } from '../src/models/treePredictor.js';
-import { predictTree, treeLearner } from '../src/models/treePredictions.js';
-import { innerCount, leafCount, pathToLeaf } from '../src/models/treeLayout.js';
+import { predictTree, treeLearner } from '../src/models/sdtBatches.js';
+import { innerCount, leafCount, pathToLeaf } from '../src/models/treeNodes.js';
 import { randomSource } from '../src/random.js';
 
 const config = (over: Partial<TreeConfig>): TreeConfig => ({

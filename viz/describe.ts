@@ -6,7 +6,7 @@
 import { imageShape, type ImageShape } from '../src/data/inputFile.js';
 import type { TreeFile } from '../src/models/treeFile.js';
 import { createTreePredictor } from '../src/models/treePredictor.js';
-import { innerCount, leafCount, nodeDepth } from '../src/models/treeLayout.js';
+import { innerCount, leafCount, nodeDepth } from '../src/models/treeNodes.js';
 import type { Explanation } from './explanation.js';
 import type { Flow } from './flow.js';
 import { divergingImage, maxAbs } from './raster.js';

@@ -5,7 +5,7 @@
  */
 import { imageShape, type ImageShape } from '../src/data/inputFile.js';
 import type { TreeFile } from '../src/models/treeFile.js';
-import { nodeDepth } from '../src/models/treeLayout.js';
+import { nodeDepth } from '../src/models/treeNodes.js';
 import type { NodeView } from './describe.js';
 import type { Explanation } from './explanation.js';
 import { divergingImage, inputImage, maxAbs } from './raster.js';

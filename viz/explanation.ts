@@ -5,7 +5,7 @@
  */
 import type { TreeFile } from '../src/models/treeFile.js';
 import type { TreePrediction, TreePredictor } from '../src/models/treePredictor.js';
-import { innerCount, pathToLeaf } from '../src/models/treeLayout.js';
+import { innerCount, pathToLeaf } from '../src/models/treeNodes.js';
 
 export interface PathStep {
   node: number;

@@ -5,7 +5,7 @@
  */
 import type { TreeFile } from '../src/models/treeFile.js';
 import type { TreePredictor } from '../src/models/treePredictor.js';
-import { innerCount, leafCount } from '../src/models/treeLayout.js';
+import { innerCount, leafCount } from '../src/models/treeNodes.js';
 
 export interface Flow {
   examples: number;

@@ -7,7 +7,7 @@ import { featureCount } from '../data/dataset.js';
 import { argMaxRows } from '../data/rows.js';
 import { SdtError } from '../errors.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
-import { predictCart } from '../models/cart.js';
+import { predictCart } from '../models/cartPredict.js';
 import { CART_FORMAT, cartFromJson } from '../models/cartFile.js';
 import { teacherLogits } from '../models/teacher.js';
 import { loadTeacher, TEACHER_MODEL } from '../models/teacherFile.js';

@@ -8,7 +8,7 @@ import { imageShape, readInputFile } from '../data/inputFile.js';
 import { SdtError } from '../errors.js';
 import { readTreeFile, type TreeFile } from '../models/treeFile.js';
 import { createTreePredictor } from '../models/treePredictor.js';
-import { innerCount, leafCount } from '../models/treeLayout.js';
+import { innerCount, leafCount } from '../models/treeNodes.js';
 import {
   activeInputs, defaultLevels, describePath, describeTree, explain, type Explanation,
   maxPathFlow, type NodeView, renderPage, renderPathSvg, renderTreeSvg, svgToPng,

@@ -3,18 +3,16 @@
  * labels or a teacher's soft targets), a learning-rate schedule, validation after every
  * epoch, and the best weights kept (early stopping). The teacher and the trees both use it.
  */
-import { rmSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../data/dataset.js';
 import { gatherRows } from '../data/rows.js';
 import { SdtError } from '../errors.js';
 import type { Learner } from '../models/learner.js';
 import { permutation, randomSource } from '../random.js';
-import { checkpointExists, readCheckpoint, writeCheckpoint } from '../runs/checkpoint.js';
-import { canonicalJson } from '../runs/checksum.js';
+import { checkpointExists } from '../runs/checkpoint.js';
 import type { EpochRecord } from '../runs/metrics.js';
+import { startOrResume, type CheckpointSettings } from './loopCheckpoint.js';
 import { createOptimizer, learningRateAt, type OptimizerName, type Schedule } from './optimizer.js';
 
 export interface TrainData {
@@ -56,7 +54,7 @@ export interface TrainSettings {
    * when training ends), and the configuration it belongs to. With `resume`, training
    * continues from the checkpoint found there.
    */
-  checkpoint?: { folder: string; config: unknown; resume: boolean; resumeHint: string };
+  checkpoint?: CheckpointSettings;
 }
 
 export interface TrainCallbacks {
@@ -103,37 +101,9 @@ export async function train(
   const optimizer = createOptimizer(learner.trainable, { name: settings.optimizer, momentum: settings.momentum });
   const batches = Math.ceil(data.n / settings.batchSize);
   const checkpoint = settings.checkpoint;
-  let state = { epoch: 1, batch: 0, lossSum: 0, randomState: randomSource(settings.seed).state(), history: [] as EpochRecord[] };
-  // The early-stopping score: validation accuracy, or the epoch number without validation.
-  let best = { score: -1, epoch: 0, snapshot: null as Float32Array[] | null };
-  // A folder with a manifest is a finished run; training in it makes it unfinished again.
-  if (checkpoint) rmSync(join(checkpoint.folder, 'manifest.json'), { force: true });
-  if (checkpoint && checkpointExists(checkpoint.folder)) {
-    if (!checkpoint.resume) {
-      throw new SdtError(`${checkpoint.folder} holds an unfinished run.`, `Continue it with ${checkpoint.resumeHint}, or choose another --out.`);
-    }
-    const saved = readCheckpoint(checkpoint.folder);
-    if (canonicalJson(saved.config) !== canonicalJson(checkpoint.config)) {
-      throw new SdtError(`the checkpoint in ${checkpoint.folder} was made with a different configuration; resume it with the options it was started with.`);
-    }
-    learner.restore(saved.model);
-    optimizer.load({ step: saved.optimizerStep, slots: saved.optimizer });
-    state = { epoch: saved.epoch, batch: saved.batch, lossSum: saved.lossSum, randomState: saved.randomState, history: saved.history };
-    best = { score: saved.best.score, epoch: saved.best.epoch, snapshot: saved.bestModel };
-  }
-  const save = () => {
-    if (!checkpoint) return;
-    const { step, slots } = optimizer.state();
-    writeCheckpoint(checkpoint.folder, {
-      config: checkpoint.config,
-      ...state,
-      best: { score: best.score, epoch: best.epoch },
-      optimizerStep: step,
-      model: learner.snapshot(),
-      bestModel: best.snapshot,
-      optimizer: slots,
-    });
-  };
+  const start = startOrResume(learner, optimizer, settings.seed, checkpoint);
+  let { state, best } = start;
+  const save = () => start.save(state, best);
   const signals = watchSignals();
   try {
     while (state.epoch <= settings.epochs) {
@@ -197,6 +167,6 @@ export async function train(
     optimizer.dispose();
   }
   if (best.snapshot !== null) learner.restore(best.snapshot);
-  // The checkpoint stays until the caller has written the finished run (finishRun).
+  // The checkpoint stays until the caller has written the finished run (runs/runFolder.ts's finishRun).
   return { history: state.history, bestEpoch: best.epoch, seconds: (performance.now() - started) / 1000 };
 }

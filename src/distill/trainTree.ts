@@ -10,7 +10,7 @@ import { validationSplit } from '../data/split.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
 import { createSoftTree, type TreeConfig } from '../models/sdt.js';
 import { treeFileFrom, type TreeFile } from '../models/treeFile.js';
-import { predictTree, treeLearner, type TreePredictions } from '../models/treePredictions.js';
+import { predictTree, treeLearner, type TreePredictions } from '../models/sdtBatches.js';
 import { SdtError } from '../errors.js';
 import type { Learner } from '../models/learner.js';
 import { train, type LoopOptions, type TrainData, type TrainCallbacks, type TrainResult, type TrainSettings } from './train.js';

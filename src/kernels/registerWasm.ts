@@ -18,7 +18,7 @@ import type { KernelArgs } from './wasmOps.js';
 
 let registered = false;
 
-export function registerWasmConvGradients(): void {
+export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
   // A later release of the backend may ship its own; then it is used as it is.

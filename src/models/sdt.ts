@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { randomSource } from '../random.js';
 import { pathProbabilities } from './pathProbabilities.js';
-import { innerCount, leafCount, nodeDepth } from './treeLayout.js';
+import { innerCount, leafCount, nodeDepth } from './treeNodes.js';
 
 export interface TreeConfig {
   depth: number;

@@ -10,7 +10,7 @@ import type { Preprocessing } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
 import { describeFsError } from '../fsErrors.js';
 import { verifyChecksum, withChecksum } from '../runs/checksum.js';
-import { innerCount, leafCount } from './treeLayout.js';
+import { innerCount, leafCount } from './treeNodes.js';
 
 export const TREE_FORMAT = 'sdt-tree/1';
 /** The model file's name in a tree's run folder. */

@@ -3,7 +3,7 @@
  * explanations, embedding and checking the tfjs model.
  */
 import type { TreeFile } from './treeFile.js';
-import { innerCount } from './treeLayout.js';
+import { innerCount } from './treeNodes.js';
 import { createTreeRule } from './treeRule.js';
 
 export interface TreePrediction {

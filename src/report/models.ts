@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../data/dataset.js';
 import { argMaxRows } from '../data/rows.js';
-import { predictCart } from '../models/cart.js';
+import { predictCart } from '../models/cartPredict.js';
 import { cartFromJson } from '../models/cartFile.js';
 import { teacherLogits } from '../models/teacher.js';
 import { loadTeacher } from '../models/teacherFile.js';

@@ -1,4 +1,4 @@
-/** Runs a soft tree over a whole split in chunks, returning plain arrays. */
+/** Runs the tfjs soft tree (sdt.ts) over a whole split in chunks, returning plain arrays, and adapts it to the training loop (a Learner). */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../data/dataset.js';
 import { accuracy } from '../eval/metrics.js';

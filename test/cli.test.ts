@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { randomSource } from '../src/random.js';
+import { sdtInProcess } from './inProcess.js';
 import { expectOneSentence, sdt } from './run.js';
 
 const COMMANDS = ['datasets', 'teacher', 'baseline', 'cart', 'distill', 'evaluate', 'explain', 'report', 'study', 'reproduce'];
@@ -35,8 +36,12 @@ describe('refuses bad options before any work, in one sentence', () => {
     [['study', '--depths', '2,x'], /--depths must be a comma-separated list of numbers from 1 to 12/],
     [['study', '--teacher', '/no/such/teacher', '--limit', '100'], /\/no\/such\/teacher/],
     [['nonsense'], /unknown command/],
-  ])('sdt %s', (args, message) => {
-    expect(expectOneSentence(sdt(args as string[]))).toMatch(message);
+    [['distill', '--limit', '100', '--batch-size', '95'], /--batch-size 95 is larger than the 90 training examples/],
+    [['distill', '--learn-beta', '--beta-end', '2'], /--learn-beta and --beta-end exclude each other/],
+    [['study', '--transfer', 'mixup', '--limit', '100'], /give --transfers LIST, not --transfer/],
+    [['cart', '--max-depth', '-1'], /--max-depth must be an integer from 0 to 64/],
+  ])('main(%s), in process', async (args, message) => {
+    expect(expectOneSentence(await sdtInProcess(args as string[]))).toMatch(message);
   });
 
   it('an output folder that is a file', () => {

@@ -3,11 +3,11 @@ import { Command } from 'commander';
 import { featureCount } from '../data/dataset.js';
 import { labelTargets, trainTree } from '../distill/trainTree.js';
 import { writeTreeRun } from '../distill/treeRun.js';
-import { SdtError } from '../errors.js';
 import { TREE_MODEL_NAME } from '../models/treeFile.js';
 import { checkOutFolder } from '../runs/files.js';
 import { createManifest } from '../runs/manifest.js';
-import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
+import { checkBatchSize } from './checks.js';
+import { dataConfig, defaultRunFolder, openDataset, type RunArgs, say, startBackend } from './context.js';
 import { common, trainingRunOptions } from './options.js';
 import { resumedOptions } from './resume.js';
 import { trainingProgress } from './trainingProgress.js';
@@ -23,21 +23,18 @@ export function baselineCommand(): Command {
     .addHelpText('after', '\nExample:\n  sdt baseline --depth 8 --epochs 25 --out runs/baseline-d8\n  sdt baseline --limit 2000 --depth 4 --epochs 3   # a quick try\n  sdt baseline --resume runs/baseline-d8            # continue after Ctrl-C');
   addTreeOptions(command);
   return command.action(async (given: Record<string, unknown>, self: Command) =>
-    runBaseline(given.resume ? resumedOptions(self, given, given.resume as string) : given));
+    runBaseline((given.resume ? resumedOptions(self, given, given.resume as string) : given) as RunArgs & Record<string, unknown>));
 }
 
-async function runBaseline(parsed: Record<string, unknown>): Promise<void> {
+async function runBaseline(parsed: RunArgs & Record<string, unknown>): Promise<void> {
   const options = treeOptionsFrom(parsed);
   const quiet = Boolean(parsed.quiet);
-  const out = checkOutFolder((parsed.out as string | undefined) ?? defaultRunFolder('baseline', parsed.dataset as string));
-  const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
-  const dataset = openDataset({ ...(parsed as { dataset: string }), seed: options.seed, quiet });
-  const trainingRows = Math.floor(dataset.train.n * (1 - options.validation));
-  if (options.batchSize > trainingRows) {
-    throw new SdtError(`--batch-size ${options.batchSize} is larger than the ${trainingRows} training examples; the allowed range here is 1–${trainingRows}.`);
-  }
+  const out = checkOutFolder(parsed.out ?? defaultRunFolder('baseline', parsed.dataset));
+  const backend = await startBackend({ backend: parsed.backend, quiet });
+  const dataset = openDataset({ ...parsed, seed: options.seed, quiet });
+  checkBatchSize(options, dataset);
   const K = dataset.classNames.length;
-  const config = { dataset: dataset.name, limit: (parsed.limit as number | undefined) ?? null, ...options };
+  const config = { ...dataConfig(dataset, parsed), ...options };
   say({ quiet }, `training a depth-${options.depth} soft tree on ${featureCount(dataset)} inputs, ${K} classes, hard labels`);
   const tree = await trainTree(dataset, labelTargets(dataset.train.y, K), options, trainingProgress('baseline', options.epochs, quiet), {
     folder: out, config, resume: Boolean(parsed.resume), resumeHint: `sdt baseline --resume ${out}`,

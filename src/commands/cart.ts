@@ -3,8 +3,13 @@ import { Command } from 'commander';
 import { CART_DEFAULTS, trainCartRun } from '../distill/trainCart.js';
 import { CART_MODEL_NAME } from '../models/cartFile.js';
 import { checkOutFolder } from '../runs/files.js';
-import { defaultRunFolder, openDataset, startBackend } from './context.js';
+import { dataConfig, defaultRunFolder, openDataset, type RunArgs, startBackend } from './context.js';
 import { common, integerOption, trainingRunOptions } from './options.js';
+
+interface CartArgs extends RunArgs {
+  maxDepth: number;
+  minSamplesLeaf: number;
+}
 
 export function cartCommand(): Command {
   return trainingRunOptions(new Command('cart'))
@@ -15,14 +20,14 @@ export function cartCommand(): Command {
     .addOption(common.json())
     .addOption(common.quiet())
     .addHelpText('after', '\nExample:\n  sdt cart --max-depth 8 --out runs/cart-d8\n  sdt cart --max-depth 0   # unlimited depth')
-    .action(async (parsed: Record<string, unknown>) => {
+    .action(async (parsed: CartArgs) => {
       const quiet = Boolean(parsed.quiet);
-      const out = checkOutFolder((parsed.out as string | undefined) ?? defaultRunFolder('cart', parsed.dataset as string));
+      const out = checkOutFolder(parsed.out ?? defaultRunFolder('cart', parsed.dataset));
       // CART itself needs no TensorFlow.js; the backend is recorded like every run's.
-      const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
-      const dataset = openDataset({ ...(parsed as { dataset: string }), seed: parsed.seed as number, quiet });
-      const options = { maxDepth: parsed.maxDepth as number, minSamplesLeaf: parsed.minSamplesLeaf as number };
-      const cart = trainCartRun(dataset, options, out, backend, { dataset: dataset.name, limit: (parsed.limit as number | undefined) ?? null, seed: parsed.seed as number });
+      const backend = await startBackend({ backend: parsed.backend, quiet });
+      const dataset = openDataset({ ...parsed, quiet });
+      const options = { maxDepth: parsed.maxDepth, minSamplesLeaf: parsed.minSamplesLeaf };
+      const cart = trainCartRun(dataset, options, out, backend, { ...dataConfig(dataset, parsed), seed: parsed.seed });
       const result = { run: out, model: `${out}/${CART_MODEL_NAME}`, testAccuracy: cart.testAccuracy, leaves: cart.leaves, depth: cart.depth, trainingSeconds: cart.seconds };
       process.stdout.write(parsed.json ? JSON.stringify(result) + '\n'
         : `CART test accuracy ${(cart.testAccuracy * 100).toFixed(2)} % (${cart.leaves} leaves, depth ${cart.depth}, ${cart.seconds.toFixed(1)} s)\nwrote ${out}\n`);

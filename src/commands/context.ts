@@ -1,7 +1,31 @@
 /** What every command that loads data and trains needs first: a backend and a dataset. */
+import type { Command } from 'commander';
 import { type BackendChoice, describeBackend, initBackend } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset } from '../data/datasets.js';
+
+/** The options of every training command (trainingRunOptions and common), as commander parses them. */
+export interface RunArgs {
+  dataset: string;
+  dataDir?: string;
+  limit?: number;
+  seed: number;
+  backend?: string;
+  out?: string;
+  resume?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** What every run's configuration records of its data: the dataset, and --limit (null: all of it). */
+export const dataConfig = (dataset: Dataset, args: { limit?: number }) => ({ dataset: dataset.name, limit: args.limit ?? null });
+
+/** --quick: each of its settings replaces an option's value unless the option was given on the command line. */
+export function applyQuick(command: Command, parsed: Record<string, unknown>, quick: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(quick)) {
+    if (command.getOptionValueSource(name) !== 'cli') parsed[name] = value;
+  }
+}
 
 export interface DataOptions {
   dataset: string;

@@ -8,7 +8,8 @@ import { comparisonTable, runDistill } from '../distill/pipeline.js';
 import { SdtError } from '../errors.js';
 import { createProgress } from '../progress.js';
 import { checkOutFolder } from '../runs/files.js';
-import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
+import { checkBatchSize, requireImageData } from './checks.js';
+import { applyQuick, dataConfig, defaultRunFolder, openDataset, type RunArgs, say, startBackend } from './context.js';
 import { common, integerOption, numberOption, trainingRunOptions } from './options.js';
 import { addTeacherOptions, teacherOptionsFrom } from './teacher.js';
 import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
@@ -16,6 +17,16 @@ import { trainingProgress } from './trainingProgress.js';
 
 /** What --quick changes, unless the option is given explicitly: about a minute in all. */
 const QUICK: Record<string, number> = { limit: 3000, depth: 6, epochs: 8, teacherEpochs: 2 };
+
+/** Besides these, the tree's and the teacher's options (treeOptions.ts, teacher.ts). */
+interface DistillArgs extends RunArgs, Record<string, unknown> {
+  teacher?: string;
+  temperature: number;
+  alpha: number;
+  cartDepth: number;
+  jobs: number;
+  quick?: boolean;
+}
 
 export function distillCommand(): Command {
   const command = trainingRunOptions(new Command('distill'))
@@ -33,39 +44,35 @@ export function distillCommand(): Command {
     .addHelpText('after', '\nExample:\n  sdt distill                       # MNIST, depth 8: the paper\'s table\n  sdt distill --quick               # a one-minute try\n  sdt distill --teacher runs/teacher-mnist --temperature 2 --out runs/t2');
   addTreeOptions(command);
   addTeacherOptions(command, 'teacher');
-  return command.action(async (parsed: Record<string, unknown>, self: Command) => {
-    if (parsed.quick) {
-      for (const [name, value] of Object.entries(QUICK)) {
-        if (self.getOptionValueSource(name) === undefined || self.getOptionValueSource(name) === 'default') parsed[name] = value;
-      }
-    }
+  return command.action(async (parsed: DistillArgs, self: Command) => {
+    if (parsed.quick) applyQuick(self, parsed, QUICK);
     const quiet = Boolean(parsed.quiet);
     const tree = treeOptionsFrom(parsed);
     const teacher = teacherOptionsFrom(parsed, 'teacher');
-    const out = checkOutFolder((parsed.resume as string | undefined) ?? (parsed.out as string | undefined) ?? defaultRunFolder('distill', parsed.dataset as string));
-    if (parsed.resume && !['teacher', 'baseline', 'distilled'].some((stage) => existsSync(join(parsed.resume as string, stage)))) {
+    const out = checkOutFolder(parsed.resume ?? parsed.out ?? defaultRunFolder('distill', parsed.dataset));
+    if (parsed.resume && !['teacher', 'baseline', 'distilled'].some((stage) => existsSync(join(parsed.resume!, stage)))) {
       throw new SdtError(`${parsed.resume} holds no distill job to resume (no teacher/, baseline/ or distilled/ folder).`);
     }
-    const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
-    const dataset = openDataset({ ...(parsed as { dataset: string }), seed: tree.seed, quiet });
-    if (dataset.inputShape.length !== 3) throw new SdtError(`the CNN teacher needs image data; ${dataset.name} has inputs of shape [${dataset.inputShape}].`);
-    if (tree.batchSize > dataset.train.n * (1 - tree.validation)) throw new SdtError(`--batch-size ${tree.batchSize} is larger than the training set (${dataset.train.n} examples).`);
+    const backend = await startBackend({ backend: parsed.backend, quiet });
+    const dataset = openDataset({ ...parsed, seed: tree.seed, quiet });
+    requireImageData(dataset);
+    checkBatchSize(tree, dataset);
     const { rows, stageSeconds } = await runDistill(
       dataset,
       {
         teacher,
-        teacherFolder: parsed.teacher as string | undefined,
+        teacherFolder: parsed.teacher,
         tree,
-        temperature: parsed.temperature as number,
-        alpha: parsed.alpha as number,
-        cart: { ...CART_DEFAULTS, maxDepth: parsed.cartDepth as number },
+        temperature: parsed.temperature,
+        alpha: parsed.alpha,
+        cart: { ...CART_DEFAULTS, maxDepth: parsed.cartDepth },
         resume: Boolean(parsed.resume),
-        jobs: parsed.jobs as number,
-        source: { spec: parsed.dataset as string, dataDir: parsed.dataDir as string | undefined, limit: parsed.limit as number | undefined, seed: tree.seed },
+        jobs: parsed.jobs,
+        source: { spec: parsed.dataset, dataDir: parsed.dataDir, limit: parsed.limit, seed: tree.seed },
       },
       out,
       backend,
-      { dataset: dataset.name, limit: (parsed.limit as number | undefined) ?? null, seed: tree.seed },
+      { ...dataConfig(dataset, parsed), seed: tree.seed },
       { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet), bar: (label, total) => createProgress(label, total, process.stderr, quiet) },
     );
     if (parsed.json) process.stdout.write(JSON.stringify({ run: out, rows, stageSeconds }) + '\n');

@@ -3,7 +3,6 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
-import { featureCount } from '../data/dataset.js';
 import { argMaxRows } from '../data/rows.js';
 import { SdtError } from '../errors.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
@@ -13,6 +12,7 @@ import { teacherLogits } from '../models/teacher.js';
 import { loadTeacher, TEACHER_MODEL } from '../models/teacherFile.js';
 import { parseTreeFile, readModelJson, TREE_FORMAT } from '../models/treeFile.js';
 import { createTreePredictor, predictRows } from '../models/treePredictor.js';
+import { checkModelFitsData } from './checks.js';
 import { openDataset, startBackend, trainedOn } from './context.js';
 import { common } from './options.js';
 
@@ -25,12 +25,6 @@ interface Evaluation {
   mixtureAccuracy?: number;
   perClassAccuracy: number[];
   confusion: number[][];
-}
-
-function checkShape(path: string, inputShape: number[], classes: number, dataset: Dataset): void {
-  if (featureCount({ inputShape }) !== featureCount(dataset) || classes !== dataset.classNames.length) {
-    throw new SdtError(`model ${path} expects inputs [${inputShape}] and ${classes} classes, but ${dataset.name} has [${dataset.inputShape}] and ${dataset.classNames.length}.`, 'Pass the --dataset it was trained on.');
-  }
 }
 
 async function predictions(path: string, parsed: Record<string, unknown>): Promise<{ kind: string; dataset: Dataset; predicted: Int32Array; mixture?: Int32Array }> {
@@ -51,14 +45,14 @@ async function predictions(path: string, parsed: Record<string, unknown>): Promi
     await startBackend({ backend: parsed.backend as string | undefined, quiet: Boolean(parsed.quiet) });
     const model = await loadTeacher(folder);
     const dataset = datasetFor();
-    checkShape(path, model.inputs[0].shape.slice(1) as number[], model.outputs[0].shape[1] as number, dataset);
+    checkModelFitsData(path, model.inputs[0].shape.slice(1) as number[], model.outputs[0].shape[1] as number, dataset);
     return { kind: 'teacher (CNN)', dataset, predicted: argMaxRows(teacherLogits(model, dataset.test), dataset.classNames.length) };
   }
   const json = readModelJson(path) as { format?: unknown };
   if (json?.format === TREE_FORMAT) {
     const file = parseTreeFile(json, path);
     const dataset = datasetFor(file.training);
-    checkShape(path, file.inputShape, file.classNames.length, dataset);
+    checkModelFitsData(path, file.inputShape, file.classNames.length, dataset);
     const results = predictRows(createTreePredictor(file), dataset.test);
     return { kind: `soft decision tree, depth ${file.depth}`, dataset, predicted: Int32Array.from(results, (r) => r.maxPathClass), mixture: Int32Array.from(results, (r) => r.mixtureClass) };
   }
@@ -67,7 +61,7 @@ async function predictions(path: string, parsed: Record<string, unknown>): Promi
   }
   const cart = cartFromJson(json, path);
   const dataset = datasetFor(cart.training);
-  checkShape(path, cart.inputShape, cart.classNames.length, dataset);
+  checkModelFitsData(path, cart.inputShape, cart.classNames.length, dataset);
   return { kind: 'CART', dataset, predicted: predictCart(cart.model, dataset.test.x, dataset.test.n) };
 }
 

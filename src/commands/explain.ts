@@ -3,7 +3,6 @@ import { mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Command, Option } from 'commander';
 import { writeFileAtomic } from '../atomicWrite.js';
-import { featureCount } from '../data/dataset.js';
 import { imageShape, readInputFile } from '../data/inputFile.js';
 import { SdtError } from '../errors.js';
 import { readTreeFile, type TreeFile } from '../models/treeFile.js';
@@ -13,6 +12,7 @@ import {
   activeInputs, defaultLevels, describePath, describeTree, explain, type Explanation,
   maxPathFlow, type NodeView, renderPage, renderPathSvg, renderTreeSvg, svgToPng,
 } from '../../viz/index.js';
+import { checkModelFitsData } from './checks.js';
 import { openDataset, say, trainedOn } from './context.js';
 import { common, integerOption } from './options.js';
 
@@ -53,9 +53,7 @@ export async function runExplain(o: ExplainOptions): Promise<void> {
   checkRoot(file, o.model, o.root);
   const trained = trainedOn(file.training);
   const dataset = openDataset({ dataset: o.dataset ?? trained.dataset ?? 'mnist', dataDir: o.dataDir, limit: o.limit, seed: o.seed ?? trained.seed, quiet: o.quiet || o.json });
-  if (featureCount(dataset) !== featureCount(file) || dataset.classNames.length !== file.classNames.length) {
-    throw new SdtError(`model ${o.model} expects inputs [${file.inputShape}] and ${file.classNames.length} classes, but ${dataset.name} has [${dataset.inputShape}] and ${dataset.classNames.length}.`, 'Pass the --dataset it was trained on.');
-  }
+  checkModelFitsData(o.model, file.inputShape, file.classNames.length, dataset);
   const predictor = createTreePredictor(file);
   const F = predictor.features;
 

@@ -10,7 +10,8 @@ import { runStudy } from '../study/runStudy.js';
 import { writeReport } from '../report/index.js';
 import { depthPlot, temperaturePlot } from '../study/plots.js';
 import { summarizeCells, summaryTable } from '../study/summary.js';
-import { defaultRunFolder, openDataset, say, startBackend } from './context.js';
+import { requireImageData } from './checks.js';
+import { applyQuick, dataConfig, defaultRunFolder, openDataset, type RunArgs, say, startBackend } from './context.js';
 import { common, integerOption, numberOption } from './options.js';
 import { addTeacherOptions, teacherOptionsFrom } from './teacher.js';
 import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
@@ -28,6 +29,19 @@ function listOption(flags: string, description: string, min: number, max: number
     }
     return [...new Set(list)].sort((a, b) => a - b);
   });
+}
+
+/** Besides these, the tree's and the teacher's options (treeOptions.ts, teacher.ts). */
+interface StudyArgs extends RunArgs, Record<string, unknown> {
+  seeds: number;
+  depths: number[];
+  temperatures: number[];
+  transfers: TransferKind[];
+  temperature: number;
+  alpha: number;
+  teacher?: string;
+  cart?: boolean;
+  quick?: boolean;
 }
 
 export function studyCommand(): Command {
@@ -68,35 +82,29 @@ export function studyCommand(): Command {
     ].join('\n'));
   addTreeOptions(command);
   addTeacherOptions(command, 'teacher');
-  return command.action(async (parsed: Record<string, unknown>, self: Command) => {
-    if (parsed.quick) {
-      for (const [name, value] of Object.entries(QUICK)) {
-        if (self.getOptionValueSource(name) !== 'cli') parsed[name] = value;
-      }
-    }
+  return command.action(async (parsed: StudyArgs, self: Command) => {
+    if (parsed.quick) applyQuick(self, parsed, QUICK);
     const quiet = Boolean(parsed.quiet);
     if (self.getOptionValueSource('transfer') === 'cli') throw new SdtError('a study sets the transfer set per cell: give --transfers LIST, not --transfer.');
     const tree = treeOptionsFrom({ ...parsed, seed: 1 });
-    const seeds = Array.from({ length: parsed.seeds as number }, (_, i) => i + 1);
-    const out = checkOutFolder((parsed.out as string | undefined) ?? defaultRunFolder('study', parsed.dataset as string));
-    const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
-    const dataset = openDataset({ ...(parsed as { dataset: string }), seed: 1, quiet });
-    if (!parsed.teacher && dataset.inputShape.length !== 3) {
-      throw new SdtError(`the CNN teacher needs image data; ${dataset.name} has inputs of shape [${dataset.inputShape}].`);
-    }
+    const seeds = Array.from({ length: parsed.seeds }, (_, i) => i + 1);
+    const out = checkOutFolder(parsed.out ?? defaultRunFolder('study', parsed.dataset));
+    const backend = await startBackend({ backend: parsed.backend, quiet });
+    const dataset = openDataset({ ...parsed, seed: 1, quiet });
+    if (!parsed.teacher) requireImageData(dataset);
     const study = await runStudy(
       dataset,
       {
-        grid: { seeds, depths: parsed.depths as number[], temperatures: parsed.temperatures as number[], depth: tree.depth, temperature: parsed.temperature as number, transfers: parsed.transfers as TransferKind[], cart: Boolean(parsed.cart) },
+        grid: { seeds, depths: parsed.depths, temperatures: parsed.temperatures, depth: tree.depth, temperature: parsed.temperature, transfers: parsed.transfers, cart: Boolean(parsed.cart) },
         tree,
-        alpha: parsed.alpha as number,
+        alpha: parsed.alpha,
         teacher: teacherOptionsFrom({ ...parsed, seed: 1 }, 'teacher'),
-        teacherFolder: parsed.teacher as string | undefined,
+        teacherFolder: parsed.teacher,
         cart: CART_DEFAULTS,
       },
       out,
       backend,
-      { dataset: dataset.name, limit: (parsed.limit as number | undefined) ?? null },
+      dataConfig(dataset, parsed),
       { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet) },
     );
     const settings = summarizeCells(study.cells);
@@ -104,7 +112,7 @@ export function studyCommand(): Command {
     writeJsonAtomic(join(out, 'summary.json'), { teacher: { folder: study.teacherFolder, testAccuracy: study.teacherAccuracy }, settings });
     writeFileAtomic(join(out, 'summary.md'), table + '\n');
     const figures = [
-      { title: 'Test accuracy against depth', file: 'depth.svg', svg: depthPlot(settings, study.teacherAccuracy, parsed.temperature as number, dataset.name) },
+      { title: 'Test accuracy against depth', file: 'depth.svg', svg: depthPlot(settings, study.teacherAccuracy, parsed.temperature, dataset.name) },
       { title: 'Test accuracy against temperature', file: 'temperature.svg', svg: temperaturePlot(settings, study.teacherAccuracy, tree.depth, dataset.name) },
     ];
     // The report writes the figures beside itself, in the study's folder.
@@ -114,7 +122,7 @@ export function studyCommand(): Command {
         out,
         title: `sdt study: ${dataset.name}`,
         figures,
-        backend: parsed.backend as string | undefined,
+        backend: parsed.backend,
         say: (line) => say({ quiet }, line),
       });
     } else for (const figure of figures) writeFileAtomic(join(out, figure.file), figure.svg);

@@ -1,9 +1,10 @@
 /** `sdt teacher`: trains the CNN teacher and saves it in TensorFlow.js's layers format. */
 import { Command } from 'commander';
 import { TEACHER_DEFAULTS, trainTeacher, type TeacherOptions } from '../distill/trainTeacher.js';
-import { SdtError } from '../errors.js';
+import { pickOptions } from '../pickOptions.js';
 import { checkOutFolder } from '../runs/files.js';
-import { defaultRunFolder, openDataset, startBackend } from './context.js';
+import { requireImageData } from './checks.js';
+import { dataConfig, defaultRunFolder, openDataset, type RunArgs, startBackend } from './context.js';
 import { choiceOption, common, integerOption, numberOption, trainingRunOptions } from './options.js';
 import { resumedOptions } from './resume.js';
 import { trainingProgress } from './trainingProgress.js';
@@ -22,18 +23,9 @@ export function addTeacherOptions(command: Command, prefix = ''): Command {
 }
 
 export function teacherOptionsFrom(parsed: Record<string, unknown>, prefix = ''): TeacherOptions {
-  const get = (name: string) => parsed[prefix ? prefix + name[0].toUpperCase() + name.slice(1) : name];
-  return {
-    ...TEACHER_DEFAULTS,
-    epochs: get('epochs') as number,
-    batchSize: get('batchSize') as number,
-    lr: get('lr') as number,
-    schedule: get('schedule') as TeacherOptions['schedule'],
-    dropout: get('dropout') as number,
-    patience: get('patience') as number,
-    validation: (parsed.validation as number | undefined) ?? TEACHER_DEFAULTS.validation,
-    seed: parsed.seed as number,
-  };
+  // The split and the seed are the run's, shared with the tree in distill and study.
+  const shared = ['validation', 'seed'];
+  return pickOptions(TEACHER_DEFAULTS, parsed, (name) => (prefix && !shared.includes(name) ? prefix + name[0].toUpperCase() + name.slice(1) : name));
 }
 
 export function teacherCommand(): Command {
@@ -47,15 +39,15 @@ export function teacherCommand(): Command {
     .addHelpText('after', '\nExample:\n  sdt teacher --out runs/teacher-mnist\n  sdt teacher --limit 2000 --epochs 1   # a quick try\n  sdt teacher --resume runs/teacher-mnist   # continue after Ctrl-C');
   addTeacherOptions(command);
   return command.action(async (given: Record<string, unknown>, self: Command) => {
-    const parsed = given.resume ? resumedOptions(self, given, given.resume as string) : given;
+    const parsed = (given.resume ? resumedOptions(self, given, given.resume as string) : given) as RunArgs & Record<string, unknown>;
     const options = teacherOptionsFrom(parsed);
     const quiet = Boolean(parsed.quiet);
-    const out = checkOutFolder((parsed.out as string | undefined) ?? defaultRunFolder('teacher', parsed.dataset as string));
-    const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
-    const dataset = openDataset({ ...(parsed as { dataset: string }), seed: options.seed, quiet });
-    if (dataset.inputShape.length !== 3) throw new SdtError(`the CNN teacher needs image data; ${dataset.name} has inputs of shape [${dataset.inputShape}].`);
+    const out = checkOutFolder(parsed.out ?? defaultRunFolder('teacher', parsed.dataset));
+    const backend = await startBackend({ backend: parsed.backend, quiet });
+    const dataset = openDataset({ ...parsed, seed: options.seed, quiet });
+    requireImageData(dataset);
     const teacher = await trainTeacher(
-      dataset, options, out, backend, { dataset: dataset.name, limit: (parsed.limit as number | undefined) ?? null, seed: options.seed },
+      dataset, options, out, backend, { ...dataConfig(dataset, parsed), seed: options.seed },
       trainingProgress('teacher', options.epochs, quiet), { resume: Boolean(parsed.resume), resumeHint: `sdt teacher --resume ${out}` });
     const result = { run: out, testAccuracy: teacher.testAccuracy, parameters: teacher.parameters, trainingSeconds: teacher.seconds };
     process.stdout.write(parsed.json ? JSON.stringify(result) + '\n'

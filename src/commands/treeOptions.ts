@@ -1,9 +1,10 @@
 /** The soft tree's training options, shared by `sdt baseline` and `sdt distill`. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { TRANSFER_KINDS, type TransferKind } from '../distill/transfer.js';
+import { TRANSFER_KINDS } from '../distill/transfer.js';
 import { TREE_DEFAULTS, type TreeTrainingOptions } from '../distill/trainTree.js';
 import { SdtError } from '../errors.js';
+import { pickOptions } from '../pickOptions.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
 
 export function addTreeOptions(command: Command): Command {
@@ -42,31 +43,5 @@ export function treeOptionsFrom(parsed: Record<string, unknown>): TreeTrainingOp
   if ((parsed.annealStart as number) > 0 && parsed.betaEnd === undefined) {
     throw new SdtError('--anneal-start needs --beta-end: it says when β starts to move towards --beta-end.');
   }
-  return {
-    depth: parsed.depth as number,
-    epochs: parsed.epochs as number,
-    batchSize: parsed.batchSize as number,
-    optimizer: parsed.optimizer as TreeTrainingOptions['optimizer'],
-    momentum: parsed.momentum as number,
-    lr: parsed.lr as number,
-    schedule: parsed.schedule as TreeTrainingOptions['schedule'],
-    lambda: parsed.lambda as number,
-    beta: parsed.beta as number,
-    learnBeta: Boolean(parsed.learnBeta),
-    betaEnd: (parsed.betaEnd as number | undefined) ?? null,
-    annealStart: parsed.annealStart as number,
-    transfer: parsed.transfer as TransferKind,
-    copies: parsed.copies as number,
-    rotation: parsed.rotation as number,
-    shift: parsed.shift as number,
-    scale: parsed.scale as number,
-    shear: parsed.shear as number,
-    elastic: parsed.elastic as number,
-    mixupAlpha: parsed.mixupAlpha as number,
-    penaltyLevel: parsed.penaltyLevel as TreeTrainingOptions['penaltyLevel'],
-    alphaWindow: parsed.alphaWindow as number,
-    patience: parsed.patience as number,
-    validation: parsed.validation as number,
-    seed: parsed.seed as number,
-  };
+  return pickOptions(TREE_DEFAULTS, parsed);
 }

@@ -5,6 +5,7 @@
 import type { BackendChoice } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
+import { pickOptions } from '../pickOptions.js';
 import type { Manifest } from '../runs/manifest.js';
 import { distillTargets } from './softTargets.js';
 import { readStageMetrics, teacherStage, treeStage, type StageHooks } from './stages.js';
@@ -13,11 +14,6 @@ import { TEACHER_DEFAULTS } from './trainTeacher.js';
 import { labelTargets, TREE_DEFAULTS } from './trainTree.js';
 
 export const REPRODUCIBLE = ['teacher', 'baseline', 'distilled', 'cart'];
-
-/** The options a command took, read back from a configuration that holds them among others. */
-function pick<T extends object>(defaults: T, config: Record<string, unknown>): T {
-  return Object.fromEntries(Object.keys(defaults).map((key) => [key, key in config ? config[key] : defaults[key as keyof T]])) as T;
-}
 
 /** Every data file the run read must be the same file now. */
 export function checkSameData(manifest: Manifest, dataset: Dataset, manifestPath: string): void {
@@ -37,13 +33,13 @@ export async function reproduceRun(manifest: Manifest, dataset: Dataset, out: st
   const K = dataset.classNames.length;
   switch (manifest.command) {
     case 'teacher':
-      await teacherStage(dataset, pick(TEACHER_DEFAULTS, config), undefined, out, backend, base, hooks, resume);
+      await teacherStage(dataset, pickOptions(TEACHER_DEFAULTS, config), undefined, out, backend, base, hooks, resume);
       break;
     case 'cart':
-      trainCartRun(dataset, pick(CART_DEFAULTS, config), out, backend, base);
+      trainCartRun(dataset, pickOptions(CART_DEFAULTS, config), out, backend, base);
       break;
     case 'baseline':
-      await treeStage(dataset, 'baseline', labelTargets(dataset.train.y, K), pick(TREE_DEFAULTS, config), out, config, backend, hooks, resume);
+      await treeStage(dataset, 'baseline', labelTargets(dataset.train.y, K), pickOptions(TREE_DEFAULTS, config), out, config, backend, hooks, resume);
       break;
     case 'distilled': {
       const teacher = await teacherStage(dataset, TEACHER_DEFAULTS, config.teacher as string, '', backend, base, hooks, resume);
@@ -52,7 +48,7 @@ export async function reproduceRun(manifest: Manifest, dataset: Dataset, out: st
       }
       const [T, alpha] = [config.temperature as number, config.alpha as number];
       const targets = distillTargets(teacher, dataset.train.y, K, T, alpha);
-      await treeStage(dataset, 'distilled', targets, pick(TREE_DEFAULTS, config), out, config, backend, hooks, resume);
+      await treeStage(dataset, 'distilled', targets, pickOptions(TREE_DEFAULTS, config), out, config, backend, hooks, resume);
       break;
     }
     default:

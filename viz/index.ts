@@ -4,6 +4,7 @@
  */
 export { defaultLevels, describeTree, type DescribeOptions, type NodeView, type TreeView } from './describe.js';
 export { describePath, type PathView, type StepView } from './describePath.js';
+export { drawExplanation, type DrawOptions, type Drawing } from './drawExplanation.js';
 export { explain, type Explanation, type PathStep } from './explanation.js';
 export { activeInputs, maxPathFlow, type Flow } from './flow.js';
 export { linePlot, type LinePlotOptions, type LinePoint, type LineSeries } from './linePlot.js';

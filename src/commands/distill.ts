@@ -24,6 +24,7 @@ interface DistillArgs extends RunArgs, Record<string, unknown> {
   temperature: number;
   alpha: number;
   cartDepth: number;
+  jobs: number;
   quick?: boolean;
 }
 
@@ -66,8 +67,8 @@ export function distillCommand(): Command {
         alpha: parsed.alpha,
         cart: { ...CART_DEFAULTS, maxDepth: parsed.cartDepth },
         resume: Boolean(parsed.resume),
-        jobs: parsed.jobs as number,
-        source: { spec: parsed.dataset as string, dataDir: parsed.dataDir as string | undefined, limit: parsed.limit as number | undefined, seed: tree.seed },
+        jobs: parsed.jobs,
+        source: { spec: parsed.dataset, dataDir: parsed.dataDir, limit: parsed.limit, seed: tree.seed },
       },
       out,
       backend,

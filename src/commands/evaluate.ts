@@ -1,20 +1,23 @@
 /** `sdt evaluate`: test accuracy, per-class accuracy and confusion matrix of any model sdt writes. */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
-import { argMaxRows } from '../data/rows.js';
 import { SdtError } from '../errors.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
-import { predictCart } from '../models/cartPredict.js';
-import { CART_FORMAT, cartFromJson } from '../models/cartFile.js';
-import { teacherLogits } from '../models/teacher.js';
-import { loadTeacher, TEACHER_MODEL } from '../models/teacherFile.js';
-import { parseTreeFile, readModelJson, TREE_FORMAT } from '../models/treeFile.js';
-import { createTreePredictor, predictRows } from '../models/treePredictor.js';
+import { isTeacherPath, openModel } from '../models/modelFile.js';
 import { checkModelFitsData } from './checks.js';
 import { openDataset, startBackend, trainedOn } from './context.js';
 import { common } from './options.js';
+
+interface EvaluateArgs {
+  model: string;
+  dataset?: string;
+  dataDir?: string;
+  limit?: number;
+  backend?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
 
 interface Evaluation {
   model: string;
@@ -27,42 +30,14 @@ interface Evaluation {
   confusion: number[][];
 }
 
-async function predictions(path: string, parsed: Record<string, unknown>): Promise<{ kind: string; dataset: Dataset; predicted: Int32Array; mixture?: Int32Array }> {
-  // The data the model was trained on, split as it was.
-  const datasetFor = (training?: unknown) => {
-    const trained = trainedOn(training);
-    return openDataset({
-      dataset: (parsed.dataset as string | undefined) ?? trained.dataset ?? 'mnist',
-      dataDir: parsed.dataDir as string | undefined,
-      limit: parsed.limit as number | undefined,
-      seed: trained.seed,
-      quiet: Boolean(parsed.quiet),
-    });
-  };
-  if (statSync(path, { throwIfNoEntry: false })?.isDirectory() || path.endsWith(TEACHER_MODEL)) {
-    const folder = path.endsWith(TEACHER_MODEL) ? join(path, '..') : path;
-    if (!existsSync(join(folder, TEACHER_MODEL))) throw new SdtError(`${path} is a folder without ${TEACHER_MODEL}: not a teacher run.`);
-    await startBackend({ backend: parsed.backend as string | undefined, quiet: Boolean(parsed.quiet) });
-    const model = await loadTeacher(folder);
-    const dataset = datasetFor();
-    checkModelFitsData(path, model.inputs[0].shape.slice(1) as number[], model.outputs[0].shape[1] as number, dataset);
-    return { kind: 'teacher (CNN)', dataset, predicted: argMaxRows(teacherLogits(model, dataset.test), dataset.classNames.length) };
-  }
-  const json = readModelJson(path) as { format?: unknown };
-  if (json?.format === TREE_FORMAT) {
-    const file = parseTreeFile(json, path);
-    const dataset = datasetFor(file.training);
-    checkModelFitsData(path, file.inputShape, file.classNames.length, dataset);
-    const results = predictRows(createTreePredictor(file), dataset.test);
-    return { kind: `soft decision tree, depth ${file.depth}`, dataset, predicted: Int32Array.from(results, (r) => r.maxPathClass), mixture: Int32Array.from(results, (r) => r.mixtureClass) };
-  }
-  if (json?.format !== CART_FORMAT) {
-    throw new SdtError(`model file ${path} is not a model sdt wrote (format ${JSON.stringify(json?.format ?? null)}); sdt reads ${TREE_FORMAT}, ${CART_FORMAT} and teacher folders.`);
-  }
-  const cart = cartFromJson(json, path);
-  const dataset = datasetFor(cart.training);
-  checkModelFitsData(path, cart.inputShape, cart.classNames.length, dataset);
-  return { kind: 'CART', dataset, predicted: predictCart(cart.model, dataset.test.x, dataset.test.n) };
+/** The model's predictions on the test split of the data it was trained on, split as it was. */
+async function predictions(path: string, parsed: EvaluateArgs): Promise<{ kind: string; dataset: Dataset; predicted: Int32Array; mixture?: Int32Array }> {
+  if (isTeacherPath(path)) await startBackend({ backend: parsed.backend, quiet: parsed.quiet });
+  const model = await openModel(path);
+  const trained = trainedOn(model.training);
+  const dataset = openDataset({ dataset: parsed.dataset ?? trained.dataset ?? 'mnist', dataDir: parsed.dataDir, limit: parsed.limit, seed: trained.seed, quiet: parsed.quiet });
+  checkModelFitsData(path, model.inputShape, model.classes, dataset);
+  return { kind: model.kind, dataset, ...model.predictAll(dataset.test) };
 }
 
 export function evaluateCommand(): Command {
@@ -76,8 +51,8 @@ export function evaluateCommand(): Command {
     .addOption(common.json())
     .addOption(common.quiet())
     .addHelpText('after', '\nExample:\n  sdt evaluate --model results/mnist/baseline-d8/tree.json.gz\n  sdt evaluate --model runs/teacher-mnist --json')
-    .action(async (parsed: Record<string, unknown>) => {
-      const path = parsed.model as string;
+    .action(async (parsed: EvaluateArgs) => {
+      const path = parsed.model;
       if (!existsSync(path)) throw new SdtError(`model ${path} does not exist.`);
       const { kind, dataset, predicted, mixture } = await predictions(path, parsed);
       const K = dataset.classNames.length;

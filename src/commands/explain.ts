@@ -8,10 +8,7 @@ import { SdtError } from '../errors.js';
 import { readTreeFile, type TreeFile } from '../models/treeFile.js';
 import { createTreePredictor } from '../models/treePredictor.js';
 import { innerCount, leafCount } from '../models/treeNodes.js';
-import {
-  activeInputs, defaultLevels, describePath, describeTree, explain, type Explanation,
-  maxPathFlow, type NodeView, renderPage, renderPathSvg, renderTreeSvg, svgToPng,
-} from '../../viz/index.js';
+import { drawExplanation, explain, type Explanation } from '../../viz/index.js';
 import { checkModelFitsData } from './checks.js';
 import { openDataset, say, trainedOn } from './context.js';
 import { common, integerOption } from './options.js';
@@ -68,23 +65,9 @@ export async function runExplain(o: ExplainOptions): Promise<void> {
     explanation = explain(file, predictor, predictor.preprocess(input.raw), basename(o.input));
   }
 
-  const flow = maxPathFlow(file, predictor, dataset.test);
-  const inputMask = imageShape(file.inputShape) ? activeInputs(dataset.test, F) : undefined;
-  const meta = { model: basename(o.model), dataset: dataset.name };
-  const levels = o.levels ?? defaultLevels(file.depth, o.root ?? 0);
-  const view = describeTree(file, { root: o.root ?? 0, levels, flow, explanation, topFeatures: o.topFeatures, inputMask });
-  const path = explanation ? describePath(file, explanation, { topFeatures: Math.min(o.topFeatures, 5), inputMask }) : undefined;
-  const svg = o.pathOnly && path ? renderPathSvg(path, meta, file.depth) : renderTreeSvg(view, meta, path);
-
-  // Everything is rendered before anything is written: a failure leaves no partial output.
-  const outputs: [string, string | Uint8Array][] = [[o.out, svg]];
-  const beside = (ext: string) => o.out.replace(/\.svg$/i, ext);
-  if (o.png) outputs.push([beside('.png'), svgToPng(svg)]);
-  if (o.html) {
-    const count = Math.min(o.examples, dataset.test.n);
-    const examples = { x: dataset.test.x.subarray(0, count * F), y: dataset.test.y.subarray(0, count), n: count };
-    outputs.push([beside('.html'), renderPage(file, describeTree(file, { root: o.root ?? 0, levels, flow, topFeatures: o.topFeatures, inputMask }), examples, meta, { inputMask, initial: o.index })]);
-  }
+  const { files: outputs, treeNodesDrawn: drawn } = drawExplanation(file, predictor, dataset.test, explanation, {
+    ...o, model: basename(o.model), dataset: dataset.name, initial: o.index,
+  });
   try {
     mkdirSync(dirname(o.out), { recursive: true });
   } catch (error) {
@@ -92,8 +75,7 @@ export async function runExplain(o: ExplainOptions): Promise<void> {
   }
   for (const [path, data] of outputs) writeFileAtomic(path, data);
 
-  const countNodes = (node: NodeView): number => 1 + node.children.reduce((a, c) => a + countNodes(c), 0);
-  const drawn = o.pathOnly && path ? 0 : countNodes(view.root);
+  const beside = (ext: string) => o.out.replace(/\.svg$/i, ext);
   if (o.json) {
     process.stdout.write(JSON.stringify({
       svg: o.out,

@@ -16,17 +16,17 @@ export function reportCommand(): Command {
     .addOption(common.backend())
     .addOption(common.quiet())
     .addHelpText('after', '\nExample:\n  sdt report results/mnist/distill --out reports/mnist\n  sdt report runs/baseline-s1 runs/baseline-s2 runs/cart --out reports/seeds --no-timing')
-    .action(async (inputs: string[], parsed: Record<string, unknown>) => {
+    .action(async (inputs: string[], parsed: { out: string; title: string; timing: boolean; backend?: string; quiet?: boolean }) => {
       const quiet = Boolean(parsed.quiet);
-      const out = checkOutFolder(parsed.out as string);
-      const title = parsed.title as string;
+      const out = checkOutFolder(parsed.out);
+      const { title } = parsed;
       if (title.trim() === '') throw new SdtError('--title must not be empty.');
       const data = await writeReport({
         inputs,
         out,
         title,
         timing: parsed.timing !== false,
-        backend: parsed.backend as string | undefined,
+        backend: parsed.backend,
         say: (line) => say({ quiet }, line),
       });
       process.stdout.write(`${comparisonMarkdown(data)}\n\nwrote ${out}\n`);

@@ -37,7 +37,7 @@ export function reproduceCommand(): Command {
       '  sdt reproduce results/mnist/cart-d8/manifest.json',
       '  sdt reproduce results/mnist/study/d4-hard-s1 --out runs/again --tolerance 0.005',
     ].join('\n'))
-    .action(async (path: string, parsed: Record<string, unknown>) => {
+    .action(async (path: string, parsed: { out?: string; tolerance: number; dataDir?: string; backend?: string; json?: boolean; quiet?: boolean }) => {
       const quiet = Boolean(parsed.quiet);
       const folder = runFolderOf(path);
       const manifest = readManifest(folder);
@@ -45,10 +45,10 @@ export function reproduceCommand(): Command {
         throw new SdtError(`${join(folder, 'manifest.json')} describes a ${manifest.command} of several runs; reproduce one of them (its ${REPRODUCIBLE.join(', ')} folders each hold a manifest.json).`);
       }
       const recorded = readStageMetrics(folder);
-      const out = checkOutFolder((parsed.out as string | undefined) ?? defaultRunFolder(`reproduce-${manifest.command}`, String(manifest.config.dataset)));
-      const backend = await startBackend({ backend: parsed.backend as string | undefined, quiet });
+      const out = checkOutFolder(parsed.out ?? defaultRunFolder(`reproduce-${manifest.command}`, String(manifest.config.dataset)));
+      const backend = await startBackend({ backend: parsed.backend, quiet });
       const config = manifest.config as { dataset: string; limit?: number | null; seed: number };
-      const dataset = openDataset({ dataset: config.dataset, limit: config.limit ?? undefined, seed: config.seed, dataDir: parsed.dataDir as string | undefined, quiet });
+      const dataset = openDataset({ dataset: config.dataset, limit: config.limit ?? undefined, seed: config.seed, dataDir: parsed.dataDir, quiet });
       checkSameData(manifest, dataset, join(folder, 'manifest.json'));
       if (manifest.backend.name !== backend.name) say({ quiet }, `note: the run was made on the ${manifest.backend.name} backend, this one runs on ${backend.name}`);
       // Another version may add in another order: the same method, other last bits, another trajectory.
@@ -56,7 +56,7 @@ export function reproduceCommand(): Command {
       const otherCode = madeBy && SDT_COMMIT && madeBy !== SDT_COMMIT ? madeBy : null;
       if (otherCode) say({ quiet }, `note: the run was made by sdt at commit ${otherCode}, this is ${SDT_COMMIT}`);
       const fresh = await reproduceRun(manifest, dataset, out, backend, { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet) });
-      const rows = compareMetrics(recorded, fresh, parsed.tolerance as number);
+      const rows = compareMetrics(recorded, fresh, parsed.tolerance);
       writeJsonAtomic(join(out, 'reproduction.json'), { of: folder, tolerance: parsed.tolerance, rows });
       const differing = rows.filter((r) => !r.agrees);
       if (parsed.json) process.stdout.write(JSON.stringify({ of: folder, run: out, tolerance: parsed.tolerance, rows }) + '\n');

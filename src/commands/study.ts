@@ -1,15 +1,11 @@
 /** `sdt study`: the grid of seeds × depths × temperatures × targets (see src/study/). */
-import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { CART_DEFAULTS } from '../distill/trainCart.js';
 import { TRANSFER_KINDS, type TransferKind } from '../distill/transfer.js';
 import { SdtError } from '../errors.js';
-import { writeFileAtomic } from '../atomicWrite.js';
-import { checkOutFolder, writeJsonAtomic } from '../runs/files.js';
+import { checkOutFolder } from '../runs/files.js';
 import { runStudy } from '../study/runStudy.js';
-import { writeReport } from '../report/index.js';
-import { depthPlot, temperaturePlot } from '../study/plots.js';
-import { summarizeCells, summaryTable } from '../study/summary.js';
+import { writeStudySummary } from '../study/writeSummary.js';
 import { requireImageData } from './checks.js';
 import { applyQuick, dataConfig, defaultRunFolder, openDataset, type RunArgs, say, startBackend } from './context.js';
 import { common, integerOption, numberOption } from './options.js';
@@ -107,25 +103,14 @@ export function studyCommand(): Command {
       dataConfig(dataset, parsed),
       { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet) },
     );
-    const settings = summarizeCells(study.cells);
-    const table = summaryTable(settings, study.teacherAccuracy);
-    writeJsonAtomic(join(out, 'summary.json'), { teacher: { folder: study.teacherFolder, testAccuracy: study.teacherAccuracy }, settings });
-    writeFileAtomic(join(out, 'summary.md'), table + '\n');
-    const figures = [
-      { title: 'Test accuracy against depth', file: 'depth.svg', svg: depthPlot(settings, study.teacherAccuracy, parsed.temperature, dataset.name) },
-      { title: 'Test accuracy against temperature', file: 'temperature.svg', svg: temperaturePlot(settings, study.teacherAccuracy, tree.depth, dataset.name) },
-    ];
-    // The report writes the figures beside itself, in the study's folder.
-    if (parsed.report) {
-      await writeReport({
-        inputs: [out, study.teacherFolder],
-        out,
-        title: `sdt study: ${dataset.name}`,
-        figures,
-        backend: parsed.backend,
-        say: (line) => say({ quiet }, line),
-      });
-    } else for (const figure of figures) writeFileAtomic(join(out, figure.file), figure.svg);
+    const { settings, table } = await writeStudySummary(out, study, {
+      dataset: dataset.name,
+      temperature: parsed.temperature,
+      depth: tree.depth,
+      report: Boolean(parsed.report),
+      backend: parsed.backend,
+      say: (line) => say({ quiet }, line),
+    });
     if (parsed.json) process.stdout.write(JSON.stringify({ study: out, teacherAccuracy: study.teacherAccuracy, settings }) + '\n');
     else process.stdout.write(`${table}\n\nwrote ${out}\n`);
   });

@@ -14,10 +14,9 @@ import { readTreeFile, TREE_MODEL_NAME } from '../models/treeFile.js';
 import { createTreePredictor, predictRows } from '../models/treePredictor.js';
 import { writeJsonAtomic } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
-import { readMetrics } from '../runs/metrics.js';
 import { distilledSettings, distillTargets } from './softTargets.js';
 import { runStagesInChildren } from './parallelStages.js';
-import { teacherStage, treeStage, type StageHooks } from './stages.js';
+import { readStageMetrics, teacherStage, treeStage, type StageHooks } from './stages.js';
 import type { DatasetSource, StageTargets, TreeStageJob } from './treeStageJob.js';
 import { trainCartRun, type CartRunOptions } from './trainCart.js';
 import type { TeacherOptions } from './trainTeacher.js';
@@ -125,7 +124,7 @@ export async function runDistill(
     cart = await cartStage();
   }
   for (const { label, job } of trees) {
-    const metrics = readMetrics(job.folder);
+    const metrics = readStageMetrics(job.folder);
     const predictor = createTreePredictor(readTreeFile(join(job.folder, TREE_MODEL_NAME)));
     const predicted = Int32Array.from(predictRows(predictor, dataset.test), (r) => r.maxPathClass);
     rows.push({

@@ -1,0 +1,60 @@
+/**
+ * Everything `sdt explain` draws, rendered before anything is written (a failure leaves no
+ * partial output): the tree or the path-only strip as SVG, optionally a PNG and the
+ * interactive page beside it.
+ */
+import type { Split } from '../src/data/dataset.js';
+import type { TreeFile } from '../src/models/treeFile.js';
+import type { TreePredictor } from '../src/models/treePredictor.js';
+import { imageShape } from '../src/data/inputFile.js';
+import { defaultLevels, describeTree, type NodeView } from './describe.js';
+import { describePath } from './describePath.js';
+import type { Explanation } from './explanation.js';
+import { activeInputs, maxPathFlow } from './flow.js';
+import { renderPage } from './page.js';
+import { renderPathSvg, renderTreeSvg } from './render.js';
+import { svgToPng } from './toPng.js';
+
+export interface DrawOptions {
+  /** The SVG's path; the PNG and the page go beside it (.png, .html). */
+  out: string;
+  model: string;
+  dataset: string;
+  root?: number;
+  levels?: number;
+  topFeatures: number;
+  pathOnly?: boolean;
+  png?: boolean;
+  html?: boolean;
+  /** Test examples in the page's strip, and the one it opens with. */
+  examples: number;
+  initial?: number;
+}
+
+export interface Drawing {
+  /** [path, content] of every file, the SVG first. */
+  files: [string, string | Uint8Array][];
+  treeNodesDrawn: number;
+}
+
+export function drawExplanation(file: TreeFile, predictor: TreePredictor, test: Split, explanation: Explanation | undefined, o: DrawOptions): Drawing {
+  const F = predictor.features;
+  const flow = maxPathFlow(file, predictor, test);
+  const inputMask = imageShape(file.inputShape) ? activeInputs(test, F) : undefined;
+  const meta = { model: o.model, dataset: o.dataset };
+  const root = o.root ?? 0;
+  const levels = o.levels ?? defaultLevels(file.depth, root);
+  const view = describeTree(file, { root, levels, flow, explanation, topFeatures: o.topFeatures, inputMask });
+  const path = explanation ? describePath(file, explanation, { topFeatures: Math.min(o.topFeatures, 5), inputMask }) : undefined;
+  const svg = o.pathOnly && path ? renderPathSvg(path, meta, file.depth) : renderTreeSvg(view, meta, path);
+  const files: Drawing['files'] = [[o.out, svg]];
+  const beside = (ext: string) => o.out.replace(/\.svg$/i, ext);
+  if (o.png) files.push([beside('.png'), svgToPng(svg)]);
+  if (o.html) {
+    const count = Math.min(o.examples, test.n);
+    const examples = { x: test.x.subarray(0, count * F), y: test.y.subarray(0, count), n: count };
+    files.push([beside('.html'), renderPage(file, describeTree(file, { root, levels, flow, topFeatures: o.topFeatures, inputMask }), examples, meta, { inputMask, initial: o.initial })]);
+  }
+  const countNodes = (node: NodeView): number => 1 + node.children.reduce((a, c) => a + countNodes(c), 0);
+  return { files, treeNodesDrawn: o.pathOnly && path ? 0 : countNodes(view.root) };
+}

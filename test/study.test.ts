@@ -75,7 +75,8 @@ describe('sdt study and sdt reproduce on tiny runs', () => {
 
   it('refuses a study folder made with other settings', () => {
     const out = join(scratch, 'study');
-    expect(expectOneSentence(sdt(studyArgs(out, '--alpha', '0.9')))).toMatch(/holds a study with other settings/);
+    const message = expectOneSentence(sdt(studyArgs(out, '--alpha', '0.9')));
+    expect(message).toMatch(/holds a study with other settings: alpha 0\.5 \(now 0\.9\); give the same options .* another --out, or --force/);
   });
 
   it('reproduce makes a cell again exactly, and flags a metric that differs beyond the tolerance', () => {

@@ -1,8 +1,9 @@
 /** What every command that loads data and trains needs first: a backend and a dataset. */
 import type { Command } from 'commander';
 import { type BackendChoice, describeBackend, initBackend } from '../backend.js';
-import type { Dataset } from '../data/dataset.js';
+import type { DataFile, Dataset } from '../data/dataset.js';
 import { loadDataset } from '../data/datasets.js';
+import { alreadyDone, priorRun } from '../runs/finishedRun.js';
 
 /** The options of every training command (trainingRunOptions and common), as commander parses them. */
 export interface RunArgs {
@@ -40,6 +41,11 @@ export function say(options: { quiet?: boolean }, line: string): void {
   if (!options.quiet) process.stderr.write(line + '\n');
 }
 
+/** A note or warning the user must see even with --quiet (a lock taken over, a run moved aside, other data). */
+export function note(line: string): void {
+  process.stderr.write(line + '\n');
+}
+
 export async function startBackend(options: { backend?: string; quiet?: boolean }): Promise<BackendChoice> {
   const backend = await initBackend(options.backend);
   say(options, `backend: ${describeBackend(backend)}`);
@@ -51,6 +57,21 @@ export function openDataset(options: DataOptions): Dataset {
   const dataset = loadDataset(options.dataset, { dataDir: options.dataDir, limit: options.limit, seed: options.seed });
   say(options, `dataset: ${dataset.name}, ${dataset.train.n} training and ${dataset.test.n} test examples (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   return dataset;
+}
+
+/**
+ * True, having said so, when `out` already holds this finished run; a finished run of
+ * anything else is refused, or moved aside with --force (src/runs/finishedRun.ts).
+ */
+export function alreadyFinished(out: string, command: string, config: Record<string, unknown>, data: DataFile[], parsed: { force?: unknown; json?: unknown }): boolean {
+  if (priorRun(out, command, config, data, { force: Boolean(parsed.force), say: note }) !== 'done') return false;
+  process.stdout.write(alreadyDone(out, command, Boolean(parsed.json)));
+  return true;
+}
+
+/** A model used on data other than the data it records: allowed (it may be deliberate), but said. */
+export function warnOtherData(model: string, trainedOn: string | undefined, using: string): void {
+  if (trainedOn !== undefined && trainedOn !== using) note(`warning: ${model} was trained on ${trainedOn}, not on ${using}, the data used here`);
 }
 
 /** A default run folder: runs/<command>-<dataset>-<UTC timestamp>. */

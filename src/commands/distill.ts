@@ -4,12 +4,13 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { CART_DEFAULTS } from '../distill/trainCart.js';
-import { comparisonTable, runDistill } from '../distill/pipeline.js';
+import { comparisonTable, distillConfig, type DistillOptions, runDistill } from '../distill/pipeline.js';
 import { SdtError } from '../errors.js';
 import { createProgress } from '../progress.js';
 import { checkOutFolder } from '../runs/files.js';
+import { withFolderLock } from '../runs/folderLock.js';
 import { checkBatchSize, requireImageData } from './checks.js';
-import { applyQuick, dataConfig, defaultRunFolder, openDataset, type RunArgs, say, startBackend } from './context.js';
+import { alreadyFinished, applyQuick, dataConfig, defaultRunFolder, note, openDataset, type RunArgs, say, startBackend } from './context.js';
 import { common, integerOption, numberOption, trainingRunOptions } from './options.js';
 import { addTeacherOptions, teacherOptionsFrom } from './teacher.js';
 import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
@@ -39,6 +40,7 @@ export function distillCommand(): Command {
     .addOption(integerOption('--cart-depth <n>', 'maximum depth of the CART baseline (0: unlimited)', 0, 64, CART_DEFAULTS.maxDepth))
     .addOption(integerOption('--jobs <n>', 'tree stages trained side by side, each in its own process on one wasm thread (1: one after another)', 1, 64, Math.max(1, Math.min(4, availableParallelism()))))
     .option('--quick', `the same pipeline on a small subset in about a minute (${Object.entries(QUICK).map(([k, v]) => `${k} ${v}`).join(', ')})`)
+    .addOption(common.force())
     .addOption(common.json())
     .addOption(common.quiet())
     .addHelpText('after', '\nExample:\n  sdt distill                       # MNIST, depth 8: the paper\'s table\n  sdt distill --quick               # a one-minute try\n  sdt distill --teacher runs/teacher-mnist --temperature 2 --out runs/t2');
@@ -53,13 +55,12 @@ export function distillCommand(): Command {
     if (parsed.resume && !['teacher', 'baseline', 'distilled'].some((stage) => existsSync(join(parsed.resume!, stage)))) {
       throw new SdtError(`${parsed.resume} holds no distill job to resume (no teacher/, baseline/ or distilled/ folder).`);
     }
-    const backend = await startBackend({ backend: parsed.backend, quiet });
-    const dataset = openDataset({ ...parsed, seed: tree.seed, quiet });
-    requireImageData(dataset);
-    checkBatchSize(tree, dataset);
-    const { rows, stageSeconds } = await runDistill(
-      dataset,
-      {
+    await withFolderLock(out, async () => {
+      const backend = await startBackend({ backend: parsed.backend, quiet });
+      const dataset = openDataset({ ...parsed, seed: tree.seed, quiet });
+      requireImageData(dataset);
+      checkBatchSize(tree, dataset);
+      const options: DistillOptions = {
         teacher,
         teacherFolder: parsed.teacher,
         tree,
@@ -69,13 +70,17 @@ export function distillCommand(): Command {
         resume: Boolean(parsed.resume),
         jobs: parsed.jobs,
         source: { spec: parsed.dataset, dataDir: parsed.dataDir, limit: parsed.limit, seed: tree.seed },
-      },
-      out,
-      backend,
-      { ...dataConfig(dataset, parsed), seed: tree.seed },
-      { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet), bar: (label, total) => createProgress(label, total, process.stderr, quiet) },
-    );
-    if (parsed.json) process.stdout.write(JSON.stringify({ run: out, rows, stageSeconds }) + '\n');
-    else process.stdout.write(`${comparisonTable(rows)}\n\nwrote ${out}\n`);
+        force: Boolean(parsed.force),
+      };
+      const baseConfig = { ...dataConfig(dataset, parsed), seed: tree.seed };
+      if (alreadyFinished(out, 'distill', distillConfig(options, baseConfig), dataset.files, parsed)) return;
+      const { rows, stageSeconds } = await runDistill(dataset, options, out, backend, baseConfig, {
+        say: (line) => say({ quiet }, line),
+        progress: (label, epochs) => trainingProgress(label, epochs, quiet),
+        bar: (label, total) => createProgress(label, total, process.stderr, quiet),
+      });
+      if (parsed.json) process.stdout.write(JSON.stringify({ run: out, rows, stageSeconds }) + '\n');
+      else process.stdout.write(`${comparisonTable(rows)}\n\nwrote ${out}\n`);
+    }, { say: note });
   });
 }

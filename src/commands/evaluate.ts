@@ -6,7 +6,7 @@ import { SdtError } from '../errors.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
 import { isTeacherPath, openModel } from '../models/modelFile.js';
 import { checkModelFitsData } from './checks.js';
-import { openDataset, startBackend, trainedOn } from './context.js';
+import { openDataset, startBackend, trainedOn, warnOtherData } from './context.js';
 import { common } from './options.js';
 
 interface EvaluateArgs {
@@ -36,6 +36,7 @@ async function predictions(path: string, parsed: EvaluateArgs): Promise<{ kind: 
   const model = await openModel(path);
   const trained = trainedOn(model.training);
   const dataset = openDataset({ dataset: parsed.dataset ?? trained.dataset ?? 'mnist', dataDir: parsed.dataDir, limit: parsed.limit, seed: trained.seed, quiet: parsed.quiet });
+  warnOtherData(path, trained.dataset, dataset.name);
   checkModelFitsData(path, model.inputShape, model.classes, dataset);
   return { kind: model.kind, dataset, ...model.predictAll(dataset.test) };
 }

@@ -9,8 +9,9 @@ import { readTreeFile, type TreeFile } from '../models/treeFile.js';
 import { createTreePredictor } from '../models/treePredictor.js';
 import { innerCount, leafCount } from '../models/treeNodes.js';
 import { drawExplanation, explain, type Explanation } from '../../viz/index.js';
+import { withFolderLock } from '../runs/folderLock.js';
 import { checkModelFitsData } from './checks.js';
-import { openDataset, say, trainedOn } from './context.js';
+import { note, openDataset, say, trainedOn, warnOtherData } from './context.js';
 import { common, integerOption } from './options.js';
 
 interface ExplainOptions {
@@ -50,6 +51,7 @@ export async function runExplain(o: ExplainOptions): Promise<void> {
   checkRoot(file, o.model, o.root);
   const trained = trainedOn(file.training);
   const dataset = openDataset({ dataset: o.dataset ?? trained.dataset ?? 'mnist', dataDir: o.dataDir, limit: o.limit, seed: o.seed ?? trained.seed, quiet: o.quiet || o.json });
+  warnOtherData(o.model, trained.dataset, dataset.name);
   checkModelFitsData(o.model, file.inputShape, file.classNames.length, dataset);
   const predictor = createTreePredictor(file);
   const F = predictor.features;
@@ -129,5 +131,9 @@ export function explainCommand(): Command {
       '  sdt explain --model tree.json.gz --out digit.svg --input my-digit.png --path-only',
       '  sdt explain --model tree.json.gz --out tree.svg --root 5 --levels 3 --html',
     ].join('\n'))
-    .action(async (parsed: ExplainOptions) => runExplain(parsed));
+    .action(async (parsed: ExplainOptions) => {
+      checkOptions(parsed);
+      // The SVG's lock: another explain writing the same files is refused at once.
+      await withFolderLock(parsed.out, () => runExplain(parsed), { say: note });
+    });
 }

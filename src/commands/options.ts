@@ -42,6 +42,7 @@ export const common = {
   json: () => new Option('--json', 'print the result as JSON on standard output'),
   resume: () => new Option('--resume <dir>', 'continue the interrupted run in this folder from its checkpoint'),
   quiet: () => new Option('--quiet', 'no progress output'),
+  force: () => new Option('--force', 'if --out holds a finished run of another configuration, move it aside to OUT.previous-<time> and run anew'),
 };
 
 /** The options of every command that loads data and trains: which data, which backend, which seed. */

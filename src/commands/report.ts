@@ -2,8 +2,9 @@
 import { Command } from 'commander';
 import { SdtError } from '../errors.js';
 import { checkOutFolder } from '../runs/files.js';
+import { withFolderLock } from '../runs/folderLock.js';
 import { comparisonMarkdown, writeReport } from '../report/index.js';
-import { say } from './context.js';
+import { note, say } from './context.js';
 import { common } from './options.js';
 
 export function reportCommand(): Command {
@@ -21,14 +22,14 @@ export function reportCommand(): Command {
       const out = checkOutFolder(parsed.out);
       const { title } = parsed;
       if (title.trim() === '') throw new SdtError('--title must not be empty.');
-      const data = await writeReport({
+      const data = await withFolderLock(out, () => writeReport({
         inputs,
         out,
         title,
         timing: parsed.timing !== false,
         backend: parsed.backend,
         say: (line) => say({ quiet }, line),
-      });
+      }), { say: note });
       process.stdout.write(`${comparisonMarkdown(data)}\n\nwrote ${out}\n`);
     });
 }

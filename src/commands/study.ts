@@ -4,10 +4,11 @@ import { CART_DEFAULTS } from '../distill/trainCart.js';
 import { TRANSFER_KINDS, type TransferKind } from '../distill/transfer.js';
 import { SdtError } from '../errors.js';
 import { checkOutFolder } from '../runs/files.js';
+import { withFolderLock } from '../runs/folderLock.js';
 import { runStudy } from '../study/runStudy.js';
 import { writeStudySummary } from '../study/writeSummary.js';
 import { requireImageData } from './checks.js';
-import { applyQuick, dataConfig, defaultRunFolder, openDataset, type RunArgs, say, startBackend } from './context.js';
+import { applyQuick, dataConfig, defaultRunFolder, note, openDataset, type RunArgs, say, startBackend } from './context.js';
 import { common, integerOption, numberOption } from './options.js';
 import { addTeacherOptions, teacherOptionsFrom } from './teacher.js';
 import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
@@ -63,6 +64,7 @@ export function studyCommand(): Command {
     .option('--no-cart', 'leave out CART (fitted once per depth)')
     .option('--no-report', 'skip the report (report.html, report.md, report.json) at the end')
     .option('--quick', `a small study in a few minutes (${Object.entries(QUICK).map(([k, v]) => `${k} ${v}`).join(', ')})`)
+    .addOption(common.force())
     .addOption(common.json())
     .addOption(common.quiet())
     .addHelpText('after', [
@@ -85,33 +87,36 @@ export function studyCommand(): Command {
     const tree = treeOptionsFrom({ ...parsed, seed: 1 });
     const seeds = Array.from({ length: parsed.seeds }, (_, i) => i + 1);
     const out = checkOutFolder(parsed.out ?? defaultRunFolder('study', parsed.dataset));
-    const backend = await startBackend({ backend: parsed.backend, quiet });
-    const dataset = openDataset({ ...parsed, seed: 1, quiet });
-    if (!parsed.teacher) requireImageData(dataset);
-    const study = await runStudy(
-      dataset,
-      {
-        grid: { seeds, depths: parsed.depths, temperatures: parsed.temperatures, depth: tree.depth, temperature: parsed.temperature, transfers: parsed.transfers, cart: Boolean(parsed.cart) },
-        tree,
-        alpha: parsed.alpha,
-        teacher: teacherOptionsFrom({ ...parsed, seed: 1 }, 'teacher'),
-        teacherFolder: parsed.teacher,
-        cart: CART_DEFAULTS,
-      },
-      out,
-      backend,
-      dataConfig(dataset, parsed),
-      { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet) },
-    );
-    const { settings, table } = await writeStudySummary(out, study, {
-      dataset: dataset.name,
-      temperature: parsed.temperature,
-      depth: tree.depth,
-      report: Boolean(parsed.report),
-      backend: parsed.backend,
-      say: (line) => say({ quiet }, line),
-    });
-    if (parsed.json) process.stdout.write(JSON.stringify({ study: out, teacherAccuracy: study.teacherAccuracy, settings }) + '\n');
-    else process.stdout.write(`${table}\n\nwrote ${out}\n`);
+    await withFolderLock(out, async () => {
+      const backend = await startBackend({ backend: parsed.backend, quiet });
+      const dataset = openDataset({ ...parsed, seed: 1, quiet });
+      if (!parsed.teacher) requireImageData(dataset);
+      const study = await runStudy(
+        dataset,
+        {
+          grid: { seeds, depths: parsed.depths, temperatures: parsed.temperatures, depth: tree.depth, temperature: parsed.temperature, transfers: parsed.transfers, cart: Boolean(parsed.cart) },
+          tree,
+          alpha: parsed.alpha,
+          teacher: teacherOptionsFrom({ ...parsed, seed: 1 }, 'teacher'),
+          teacherFolder: parsed.teacher,
+          cart: CART_DEFAULTS,
+          force: Boolean(parsed.force),
+        },
+        out,
+        backend,
+        dataConfig(dataset, parsed),
+        { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet) },
+      );
+      const { settings, table } = await writeStudySummary(out, study, {
+        dataset: dataset.name,
+        temperature: parsed.temperature,
+        depth: tree.depth,
+        report: Boolean(parsed.report),
+        backend: parsed.backend,
+        say: (line) => say({ quiet }, line),
+      });
+      if (parsed.json) process.stdout.write(JSON.stringify({ study: out, teacherAccuracy: study.teacherAccuracy, settings }) + '\n');
+      else process.stdout.write(`${table}\n\nwrote ${out}\n`);
+    }, { say: note });
   });
 }

@@ -3,8 +3,9 @@ import { Command } from 'commander';
 import { TEACHER_DEFAULTS, trainTeacher, type TeacherOptions } from '../distill/trainTeacher.js';
 import { pickOptions } from '../pickOptions.js';
 import { checkOutFolder } from '../runs/files.js';
+import { withFolderLock } from '../runs/folderLock.js';
 import { requireImageData } from './checks.js';
-import { dataConfig, defaultRunFolder, openDataset, type RunArgs, startBackend } from './context.js';
+import { alreadyFinished, dataConfig, defaultRunFolder, note, openDataset, type RunArgs, startBackend } from './context.js';
 import { choiceOption, common, integerOption, numberOption, trainingRunOptions } from './options.js';
 import { resumedOptions } from './resume.js';
 import { trainingProgress } from './trainingProgress.js';
@@ -34,6 +35,7 @@ export function teacherCommand(): Command {
     .addOption(common.out('the teacher run (model.json, weights.bin, manifest.json, metrics.json)'))
     .addOption(numberOption('--validation <share>', 'share of the training set held out for validation', 0, 0.5, TEACHER_DEFAULTS.validation))
     .addOption(common.resume())
+    .addOption(common.force())
     .addOption(common.json())
     .addOption(common.quiet())
     .addHelpText('after', '\nExample:\n  sdt teacher --out runs/teacher-mnist\n  sdt teacher --limit 2000 --epochs 1   # a quick try\n  sdt teacher --resume runs/teacher-mnist   # continue after Ctrl-C');
@@ -43,14 +45,18 @@ export function teacherCommand(): Command {
     const options = teacherOptionsFrom(parsed);
     const quiet = Boolean(parsed.quiet);
     const out = checkOutFolder(parsed.out ?? defaultRunFolder('teacher', parsed.dataset));
-    const backend = await startBackend({ backend: parsed.backend, quiet });
-    const dataset = openDataset({ ...parsed, seed: options.seed, quiet });
-    requireImageData(dataset);
-    const teacher = await trainTeacher(
-      dataset, options, out, backend, { ...dataConfig(dataset, parsed), seed: options.seed },
-      trainingProgress('teacher', options.epochs, quiet), { resume: Boolean(parsed.resume), resumeHint: `sdt teacher --resume ${out}` });
-    const result = { run: out, testAccuracy: teacher.testAccuracy, parameters: teacher.parameters, trainingSeconds: teacher.seconds };
-    process.stdout.write(parsed.json ? JSON.stringify(result) + '\n'
-      : `teacher test accuracy ${(teacher.testAccuracy * 100).toFixed(2)} % (${teacher.parameters} parameters, ${teacher.seconds.toFixed(0)} s)\nwrote ${out}\n`);
+    await withFolderLock(out, async () => {
+      const backend = await startBackend({ backend: parsed.backend, quiet });
+      const dataset = openDataset({ ...parsed, seed: options.seed, quiet });
+      requireImageData(dataset);
+      const baseConfig = { ...dataConfig(dataset, parsed), seed: options.seed };
+      if (alreadyFinished(out, 'teacher', { ...baseConfig, ...options }, dataset.files, parsed)) return;
+      const teacher = await trainTeacher(
+        dataset, options, out, backend, baseConfig,
+        trainingProgress('teacher', options.epochs, quiet), { resume: Boolean(parsed.resume), resumeHint: `sdt teacher --resume ${out}` });
+      const result = { run: out, testAccuracy: teacher.testAccuracy, parameters: teacher.parameters, trainingSeconds: teacher.seconds };
+      process.stdout.write(parsed.json ? JSON.stringify(result) + '\n'
+        : `teacher test accuracy ${(teacher.testAccuracy * 100).toFixed(2)} % (${teacher.parameters} parameters, ${teacher.seconds.toFixed(0)} s)\nwrote ${out}\n`);
+    }, { say: note });
   });
 }

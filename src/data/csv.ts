@@ -3,9 +3,9 @@
  * missing or non-finite value would silently poison training, so every bad cell is
  * reported with the line an editor would show, the column and the value.
  */
-import { readFileSync } from 'node:fs';
 import { SdtError } from '../errors.js';
 import { describeFsError } from '../fsErrors.js';
+import { MAX_TEXT_BYTES, readBounded } from './bounded.js';
 
 export interface CsvOptions {
   /** Column name, or 0-based index (negative counts from the end). Default: the last column. */
@@ -72,11 +72,7 @@ export function readCsv(path: string, options: CsvOptions = {}): CsvTable {
 }
 
 function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new SdtError(`cannot read CSV file ${path}: ${describeFsError(error)}.`);
-  }
+  return readBounded(path, `CSV file ${path}`, describeFsError, MAX_TEXT_BYTES).toString('utf8');
 }
 
 /** RFC 4180 records: quoted cells may hold commas, doubled quotes and line breaks. Blank lines are skipped. */

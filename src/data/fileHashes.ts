@@ -8,6 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SdtError } from '../errors.js';
 import { describeFsError } from '../fsErrors.js';
+import { checkInputSize } from './bounded.js';
 
 interface CachedDigest {
   size: number;
@@ -27,8 +28,10 @@ export function sha256File(path: string): string {
     ({ size, mtimeMs } = statSync(absolute));
     const cached = digests.get(absolute);
     if (cached && cached.size === size && cached.mtimeMs === mtimeMs) return cached.sha256;
+    checkInputSize(`data file ${absolute}`, size);
     bytes = readFileSync(absolute);
   } catch (error) {
+    if (error instanceof SdtError) throw error;
     throw new SdtError(`cannot checksum ${absolute}: ${describeFsError(error)}.`);
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');

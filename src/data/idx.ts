@@ -5,10 +5,9 @@
  * read: every dataset we ship or name uses them. Files may be gzip-compressed as
  * distributed (Debian ships Fashion-MNIST as `.gz`).
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { SdtError } from '../errors.js';
 import { describeFsError } from '../fsErrors.js';
+import { gunzipBounded, readBounded } from './bounded.js';
 
 export interface IdxArray {
   dims: number[];
@@ -78,18 +77,15 @@ export function idxHeaderLength(rank: number): number {
 }
 
 function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new SdtError(`cannot read idx file ${path}: ${describeFsError(error)}.`);
-  }
+  return readBounded(path, `idx file ${path}`, describeFsError);
 }
 
 function decompressIfGzip(path: string, bytes: Uint8Array): Uint8Array {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   try {
-    return gunzipSync(bytes);
+    return gunzipBounded(bytes, `idx file ${path}`);
   } catch (error) {
+    if (error instanceof SdtError) throw error;
     const reason = error instanceof Error ? error.message.replace(/\.$/, '') : String(error);
     throw new SdtError(`idx file ${path} is a corrupt gzip file (${reason}).`);
   }

@@ -3,9 +3,9 @@
  * image models) or a CSV row of raw values. Values are raw (pixels 0–255, the CSV's units);
  * the model file's preprocessing applies afterwards.
  */
-import { readFileSync } from 'node:fs';
 import { SdtError } from '../errors.js';
 import { describeFsError } from '../fsErrors.js';
+import { readBounded } from './bounded.js';
 import { decodePng } from './png.js';
 
 export interface ImageShape {
@@ -28,12 +28,7 @@ export interface InputValues {
 }
 
 export function readInputFile(path: string, features: number, image: ImageShape | undefined): InputValues {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    throw new SdtError(`cannot read input ${path}: ${describeFsError(error)}.`);
-  }
+  const bytes = readBounded(path, `input ${path}`, describeFsError);
   if (bytes.length === 0) throw new SdtError(`input ${path} is empty.`);
   const isPng = bytes[0] === 0x89 && bytes.subarray(1, 4).toString('latin1') === 'PNG';
   if (isPng || /\.png$/i.test(path)) {

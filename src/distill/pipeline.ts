@@ -16,9 +16,9 @@ import { writeJsonAtomic } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
 import { distilledSettings, distillTargets } from './softTargets.js';
 import { runStagesInChildren } from './parallelStages.js';
-import { readStageMetrics, teacherStage, treeStage, type StageHooks } from './stages.js';
+import { cartStage, readStageMetrics, teacherStage, treeStage, type StageHooks } from './stages.js';
 import type { DatasetSource, StageTargets, TreeStageJob } from './treeStageJob.js';
-import { trainCartRun, type CartRunOptions } from './trainCart.js';
+import type { CartRunOptions } from './trainCart.js';
 import type { TeacherOptions } from './trainTeacher.js';
 import { labelTargets, type TargetRecipe, type TreeTrainingOptions } from './trainTree.js';
 
@@ -36,6 +36,13 @@ export interface DistillOptions {
   jobs: number;
   /** Where the trees' processes load the dataset from (without it, they train here). */
   source?: DatasetSource;
+  /** Move finished stages of another configuration aside instead of refusing them. */
+  force?: boolean;
+}
+
+/** The configuration a distill job's manifest records. */
+export function distillConfig(options: DistillOptions, baseConfig: RunConfig): RunConfig {
+  return { ...baseConfig, teacher: options.teacher, teacherFolder: options.teacherFolder ?? null, tree: options.tree, temperature: options.temperature, alpha: options.alpha, cart: options.cart };
 }
 
 export interface ComparisonRow {
@@ -60,7 +67,7 @@ export async function runDistill(
 ): Promise<{ rows: ComparisonRow[]; stageSeconds: Record<string, number> }> {
   const K = dataset.classNames.length;
   const stageSeconds: Record<string, number> = {};
-  const resume = { resume: options.resume, resumeHint: `sdt distill --resume ${out} (with the same options)` };
+  const resume = { resume: options.resume, resumeHint: `sdt distill --resume ${out} (with the same options)`, force: options.force };
   const stage = async <T>(name: string, work: () => Promise<T> | T): Promise<T> => {
     const started = performance.now();
     const result = await work();
@@ -109,19 +116,19 @@ export async function runDistill(
 
   // 5. The classic tree: while the soft trees train in their own processes, or after them.
   const cartFolder = join(out, 'cart');
-  const cartStage = () => stage('cart', () => trainCartRun(dataset, options.cart, cartFolder, backend, baseConfig));
+  const fitCart = () => stage('cart', async () => (await cartStage(dataset, options.cart, cartFolder, backend, baseConfig, hooks, options.force)).cart);
   let cart;
   const { source } = options;
   if (source && options.jobs > 1) {
     hooks.say(`training ${trees.map((t) => t.job.name).join(', ')} side by side (${Math.min(options.jobs, trees.length)} processes, one wasm thread each)`);
     const children = runStagesInChildren(trees.map(({ job }) => ({ job, source, backend: backend.name })), options.jobs, hooks);
-    cart = await cartStage();
+    cart = await fitCart();
     (await children).forEach((r, i) => (stageSeconds[trees[i].job.name] = r.seconds));
   } else {
     for (const { job, recipe } of trees) {
       await stage(job.name, () => treeStage(dataset, job.name, recipe, job.options, job.folder, job.config, backend, hooks, resume));
     }
-    cart = await cartStage();
+    cart = await fitCart();
   }
   for (const { label, job } of trees) {
     const metrics = readStageMetrics(job.folder);
@@ -152,7 +159,7 @@ export async function runDistill(
 
   writeJsonAtomic(join(out, 'comparison.json'), { rows, stageSeconds: ordered });
   writeFileAtomic(join(out, 'comparison.md'), comparisonTable(rows) + '\n');
-  writeJsonAtomic(join(out, 'manifest.json'), createManifest('distill', { ...baseConfig, teacher: options.teacher, teacherFolder: options.teacherFolder ?? null, tree: options.tree, temperature: options.temperature, alpha: options.alpha, cart: options.cart }, backend, dataset.files));
+  writeJsonAtomic(join(out, 'manifest.json'), createManifest('distill', distillConfig(options, baseConfig), backend, dataset.files));
   return { rows, stageSeconds: ordered };
 }
 

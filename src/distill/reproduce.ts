@@ -8,8 +8,8 @@ import { SdtError } from '../errors.js';
 import { pickOptions } from '../pickOptions.js';
 import type { Manifest } from '../runs/manifest.js';
 import { distillTargets } from './softTargets.js';
-import { readStageMetrics, teacherStage, treeStage, type StageHooks } from './stages.js';
-import { CART_DEFAULTS, trainCartRun } from './trainCart.js';
+import { cartStage, readStageMetrics, type StageHooks, teacherStage, treeStage } from './stages.js';
+import { CART_DEFAULTS } from './trainCart.js';
 import { TEACHER_DEFAULTS } from './trainTeacher.js';
 import { labelTargets, TREE_DEFAULTS } from './trainTree.js';
 
@@ -26,17 +26,17 @@ export function checkSameData(manifest: Manifest, dataset: Dataset, manifestPath
 }
 
 /** Trains the run `manifest` describes into `out`; returns its metrics. */
-export async function reproduceRun(manifest: Manifest, dataset: Dataset, out: string, backend: BackendChoice, hooks: StageHooks) {
+export async function reproduceRun(manifest: Manifest, dataset: Dataset, out: string, backend: BackendChoice, hooks: StageHooks, force = false) {
   const config = manifest.config as Record<string, unknown> & { seed: number };
   const base = { dataset: config.dataset, limit: config.limit ?? null, seed: config.seed };
-  const resume = { resume: true, resumeHint: `the same sdt reproduce command (it continues ${out})` };
+  const resume = { resume: true, resumeHint: `the same sdt reproduce command (it continues ${out})`, force };
   const K = dataset.classNames.length;
   switch (manifest.command) {
     case 'teacher':
       await teacherStage(dataset, pickOptions(TEACHER_DEFAULTS, config), undefined, out, backend, base, hooks, resume);
       break;
     case 'cart':
-      trainCartRun(dataset, pickOptions(CART_DEFAULTS, config), out, backend, base);
+      await cartStage(dataset, pickOptions(CART_DEFAULTS, config), out, backend, base, hooks, force);
       break;
     case 'baseline':
       await treeStage(dataset, 'baseline', labelTargets(dataset.train.y, K), pickOptions(TREE_DEFAULTS, config), out, config, backend, hooks, resume);

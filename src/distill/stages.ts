@@ -8,17 +8,22 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Progress } from '../progress.js';
 import { join } from 'node:path';
 import type { BackendChoice } from '../backend.js';
-import type { DataFile, Dataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import { argMaxRows } from '../data/rows.js';
 import { SdtError } from '../errors.js';
 import { agreement } from '../eval/metrics.js';
+import { predictCart } from '../models/cartPredict.js';
+import { CART_MODEL_NAME, cartFromJson } from '../models/cartFile.js';
 import { teacherLogits } from '../models/teacher.js';
+import { readModelJson } from '../models/treeFile.js';
 import { loadTeacher, TEACHER_MODEL, teacherChecksum } from '../models/teacherFile.js';
-import { canonicalJson } from '../runs/checksum.js';
+import { priorRun } from '../runs/finishedRun.js';
+import { withFolderLock } from '../runs/folderLock.js';
 import { createManifest, readManifest, type RunConfig } from '../runs/manifest.js';
 import { readMetrics } from '../runs/metrics.js';
 import { cachedTeacherLogits, type TeacherOutputs } from './softTargets.js';
 import type { TrainCallbacks } from './train.js';
+import { trainCartRun, type CartRunOptions, type TrainedCart } from './trainCart.js';
 import { trainTeacher, type TeacherOptions } from './trainTeacher.js';
 import { trainTree, type TargetRecipe, type TreeTrainingOptions } from './trainTree.js';
 import { writeTreeRun } from './treeRun.js';
@@ -30,18 +35,14 @@ export interface StageHooks {
   bar?(label: string, total: number): Progress;
 }
 
-/** Continue from checkpoints (training otherwise refuses a folder holding one), and how to. */
+/**
+ * Continue from checkpoints (training otherwise refuses a folder holding one), and how to;
+ * with `force`, a finished stage of another configuration is moved aside (else refused).
+ */
 export interface ResumeSettings {
   resume: boolean;
   resumeHint: string;
-}
-
-/** A finished run (it has a manifest) made with this configuration, from data files with these checksums. */
-export function sameConfig(folder: string, config: Record<string, unknown>, data: DataFile[]): boolean {
-  if (!existsSync(join(folder, 'manifest.json'))) return false;
-  const manifest = readManifest(folder);
-  const checksums = (files: DataFile[]) => files.map((f) => `${f.role}:${f.sha256}`).sort().join();
-  return canonicalJson(manifest.config) === canonicalJson(config) && checksums(manifest.data ?? []) === checksums(data);
+  force?: boolean;
 }
 
 /** The metrics of a stage's finished run, which training again would replace. */
@@ -90,19 +91,16 @@ export async function teacherStage(
   if (given && !existsSync(join(given, TEACHER_MODEL))) {
     throw new SdtError(`teacher folder ${given} has no ${TEACHER_MODEL}.`, 'Give a folder written by `sdt teacher` (or the teacher/ folder of a distill run).');
   }
-  let model;
-  let seconds: number;
-  if (given || sameConfig(teacherFolder, { ...baseConfig, ...options }, dataset.files)) {
+  const reuse = async () => {
     const trainedOn = readManifest(teacherFolder).config.dataset;
     if (trainedOn !== dataset.name) throw new SdtError(`the teacher in ${teacherFolder} was trained on ${trainedOn}, not ${dataset.name}.`);
-    model = await loadTeacher(teacherFolder);
-    seconds = readStageMetrics(teacherFolder).trainingSeconds;
     hooks.say(`teacher: reusing ${teacherFolder}`);
-  } else {
-    const trained = await trainTeacher(dataset, options, teacherFolder, backend, baseConfig, hooks.progress('teacher', options.epochs), resume);
-    model = trained.model;
-    seconds = trained.seconds;
-  }
+    return { model: await loadTeacher(teacherFolder), seconds: readStageMetrics(teacherFolder).trainingSeconds as number };
+  };
+  const { model, seconds } = given ? await reuse() : await withFolderLock(teacherFolder, async () =>
+    priorRun(teacherFolder, 'teacher', { ...baseConfig, ...options }, dataset.files, { force: resume.force, say: hooks.say }) === 'done'
+      ? reuse()
+      : trainTeacher(dataset, options, teacherFolder, backend, baseConfig, hooks.progress('teacher', options.epochs), resume), { say: hooks.say });
   const checksum = teacherChecksum(teacherFolder);
   const testPredictions = argMaxRows(teacherLogits(model, dataset.test), K);
   const testAccuracy = agreement(testPredictions, dataset.test.y);
@@ -130,11 +128,34 @@ export async function treeStage(
   hooks: StageHooks,
   resume: ResumeSettings,
 ) {
-  const trained = !sameConfig(folder, config, dataset.files);
-  if (!trained) hooks.say(`${name}: reusing ${folder}`);
-  else {
-    const tree = await trainTree(dataset, targets, options, hooks.progress(name, options.epochs), { folder, config, ...resume });
-    writeTreeRun(folder, createManifest(name, config, backend, dataset.files), tree);
-  }
-  return { metrics: readStageMetrics(folder), trained };
+  return withFolderLock(folder, async () => {
+    const trained = priorRun(folder, name, config, dataset.files, { force: resume.force, say: hooks.say }) === 'fresh';
+    if (!trained) hooks.say(`${name}: reusing ${folder}`);
+    else {
+      const tree = await trainTree(dataset, targets, options, hooks.progress(name, options.epochs), { folder, config, ...resume });
+      writeTreeRun(folder, createManifest(name, config, backend, dataset.files), tree);
+    }
+    return { metrics: readStageMetrics(folder), trained };
+  }, { say: hooks.say });
+}
+
+/** CART fitted into `folder`, unless a finished run of the same configuration is there; whether it was fitted. */
+export async function cartStage(
+  dataset: Dataset, options: CartRunOptions, folder: string, backend: BackendChoice, baseConfig: RunConfig, hooks: StageHooks, force?: boolean,
+): Promise<{ trained: boolean; cart: TrainedCart }> {
+  return withFolderLock(folder, () => {
+    if (priorRun(folder, 'cart', { ...baseConfig, ...options }, dataset.files, { force, say: hooks.say }) === 'fresh') {
+      return { trained: true, cart: trainCartRun(dataset, options, folder, backend, baseConfig) };
+    }
+    hooks.say(`cart: reusing ${folder}`);
+    const metrics = readStageMetrics(folder);
+    const path = join(folder, CART_MODEL_NAME);
+    const { model } = cartFromJson(readModelJson(path), path);
+    // A CART run's metrics.json records these (src/distill/trainCart.ts).
+    const cart = {
+      testAccuracy: metrics.test.accuracy!, testPredictions: predictCart(model, dataset.test.x, dataset.test.n),
+      parameters: metrics.parameters, leaves: metrics.leaves!, depth: metrics.depth!, seconds: metrics.trainingSeconds,
+    };
+    return { trained: false, cart };
+  }, { say: hooks.say });
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { writeFileAtomic } from '../atomicWrite.js';
+import { checkInputSize, MAX_TEXT_BYTES, readBounded } from '../data/bounded.js';
 import { SdtError } from '../errors.js';
 import { describeFsError } from '../fsErrors.js';
 import { writeJsonAtomic } from '../runs/files.js';
@@ -41,18 +42,20 @@ export async function loadTeacher(folder: string): Promise<tfl.LayersModel> {
   const modelPath = join(folder, TEACHER_MODEL);
   if (!existsSync(modelPath)) throw new SdtError(`teacher folder ${folder} has no ${TEACHER_MODEL}.`, 'Give a folder written by `sdt teacher` (or its teacher/ subfolder).');
   let json: { modelTopology?: unknown; weightsManifest?: { weights: tf.io.WeightsManifestEntry[] }[] };
-  let weights: Buffer;
   try {
-    json = JSON.parse(readFileSync(modelPath, 'utf8'));
-    weights = readFileSync(join(folder, WEIGHTS));
+    json = JSON.parse(readBounded(modelPath, `teacher model ${modelPath}`, describeFsError, MAX_TEXT_BYTES).toString('utf8'));
   } catch (error) {
-    throw new SdtError(`cannot read the teacher in ${folder}: ${error instanceof SyntaxError ? `${modelPath} is not valid JSON` : describeFsError(error)}.`);
+    if (error instanceof SdtError) throw error;
+    throw new SdtError(`cannot read the teacher in ${folder}: ${modelPath} is not valid JSON.`);
   }
   if (!json.modelTopology || !Array.isArray(json.weightsManifest) || !json.weightsManifest.every((g) => Array.isArray(g?.weights) && g.weights.every((w) => Array.isArray(w?.shape)))) {
     throw new SdtError(`${modelPath} is not a TensorFlow.js layers model.`);
   }
   const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
   const expected = weightSpecs.reduce((sum, w) => sum + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
+  // The declared shapes are checked before weights.bin is read.
+  checkInputSize(`${modelPath} declares weights that`, expected, undefined, 'take');
+  const weights = readBounded(join(folder, WEIGHTS), join(folder, WEIGHTS), describeFsError);
   if (weights.length !== expected) throw new SdtError(`${join(folder, WEIGHTS)} holds ${weights.length} bytes; the model needs ${expected}.`);
   const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length);
   try {

@@ -4,9 +4,8 @@
  * probability 1 − p_i) and 2i+2 (right, p_i); leaf ℓ is node 2^D − 1 + ℓ;
  * p_i(x) = σ(beta · (x·weights[i] + biases[i])) on x = raw · scale + offset.
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import type { Preprocessing } from '../data/dataset.js';
+import { checkInputSize, gunzipBounded, MAX_TEXT_BYTES, readBounded } from '../data/bounded.js';
 import { SdtError } from '../errors.js';
 import { describeFsError } from '../fsErrors.js';
 import { verifyChecksum, withChecksum } from '../runs/checksum.js';
@@ -33,17 +32,13 @@ export interface TreeFile {
 
 /** Reads a model file whatever its compression: gzip is recognised by its magic bytes. */
 export function readModelJson(path: string): unknown {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    throw new SdtError(`cannot read model file ${path}: ${describeFsError(error)}.`);
-  }
+  const bytes = readBounded(path, `model file ${path}`, describeFsError, MAX_TEXT_BYTES);
   if (bytes.length === 0) throw new SdtError(`model file ${path} is empty.`);
   let text: string;
   try {
-    text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
-  } catch {
+    text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipBounded(bytes, `model file ${path}`, MAX_TEXT_BYTES) : bytes).toString('utf8');
+  } catch (error) {
+    if (error instanceof SdtError) throw error;
     throw new SdtError(`model file ${path} is not valid gzip (truncated or corrupt).`);
   }
   try {
@@ -77,6 +72,8 @@ export function parseTreeFile(value: unknown, path: string): TreeFile {
   if (typeof file.beta !== 'number' || !Number.isFinite(file.beta)) return fail('has no finite beta');
   const I = innerCount(depth as number);
   const L = leafCount(depth as number);
+  // Checked before any array is walked: the predictor allocates I × features doubles.
+  checkInputSize(`model file ${path} declares depth ${depth} and inputs [${file.inputShape}]: its ${I} × ${features} weights`, 8 * I * features, undefined, 'need');
   const inner = file.inner;
   if (!inner || !Array.isArray(inner.weights) || inner.weights.length !== I) return fail(`needs ${I} inner.weights arrays for depth ${depth}`);
   inner.weights.forEach((w, i) => isFiniteArray(w, features) || fail(`has inner.weights[${i}] that is not ${features} finite numbers`));

@@ -2,7 +2,7 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { writeFileAtomic } from '../atomicWrite.js';
+import { checkGuarded, folderMade, writeFileAtomic } from '../atomicWrite.js';
 import { SdtError } from '../errors.js';
 import { describeFsError } from '../fsErrors.js';
 
@@ -14,12 +14,14 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 
 /** Makes (or reuses) an output folder, refusing a path that is a file or not writable. */
 export function ensureFolder(path: string): string {
+  checkGuarded(path); // a locked folder deleted mid-run is not made again
   checkOutFolder(path);
   try {
     mkdirSync(path, { recursive: true });
   } catch (error) {
     throw new SdtError(`output folder ${path} cannot be made: ${describeFsError(error)}.`, 'Choose another --out.');
   }
+  folderMade(path);
   return path;
 }
 

@@ -24,7 +24,7 @@ function ownPackage(): { version: string } {
   for (let url = new URL('.', import.meta.url); url.pathname !== '/'; url = new URL('..', url)) {
     try {
       const found = JSON.parse(readFileSync(new URL('package.json', url), 'utf8'));
-      if (found.name === 'sdt') return found;
+      if (found.name === 'sdt-distill') return found;
     } catch {
       // not here; keep walking up
     }

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import type { BackendChoice } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
-import { canonicalJson } from '../runs/checksum.js';
+import { configDifferences, moveAside } from '../runs/finishedRun.js';
 import { ensureFolder, writeJsonAtomic } from '../runs/files.js';
 import { createManifest, readManifest, type RunConfig } from '../runs/manifest.js';
 import { headlineAccuracy } from '../runs/metrics.js';
 import { distilledSettings, distillTargets } from '../distill/softTargets.js';
-import { readStageMetrics, sameConfig, teacherStage, treeStage, type StageHooks } from '../distill/stages.js';
-import { trainCartRun, type CartRunOptions } from '../distill/trainCart.js';
+import { cartStage, readStageMetrics, teacherStage, treeStage, type StageHooks } from '../distill/stages.js';
+import type { CartRunOptions } from '../distill/trainCart.js';
 import type { TeacherOptions } from '../distill/trainTeacher.js';
 import { labelTargets, type TargetRecipe, type TreeTrainingOptions } from '../distill/trainTree.js';
 import { studyCells, type StudyCell, type StudyGrid } from './grid.js';
@@ -28,6 +28,8 @@ export interface StudyOptions {
   /** A finished teacher run to use instead of training one in `out/teacher`. */
   teacherFolder?: string;
   cart: CartRunOptions;
+  /** Move a study folder of other settings aside instead of refusing it. */
+  force?: boolean;
 }
 
 export interface CellResult {
@@ -55,8 +57,15 @@ export async function runStudy(
   const studyConfig = { ...baseConfig, ...options.grid, tree: { ...options.tree, depth: null, seed: null }, alpha: options.alpha, teacher: options.teacher, teacherFolder: options.teacherFolder ?? null, cart: options.cart, seed: options.grid.seeds[0] };
   if (existsSync(join(out, 'manifest.json'))) {
     const before = readManifest(out);
-    if (before.command !== 'study' || canonicalJson(fixedSettings(before.config)) !== canonicalJson(fixedSettings(studyConfig))) {
-      throw new SdtError(`${out} holds a ${before.command === 'study' ? 'study with other settings' : `${before.command} run`}; give the same options (only --seeds, --depths and --temperatures may grow), or another --out.`);
+    const differences = before.command === 'study' ? configDifferences(fixedSettings(before.config), fixedSettings(studyConfig)) : [];
+    if (before.command !== 'study' || differences.length) {
+      if (!options.force) {
+        throw new SdtError(
+          `${out} holds ${before.command === 'study' ? `a study with other settings: ${differences.join(', ')}` : `a ${before.command} run`}; ` +
+            'give the same options (only --seeds, --depths and --temperatures may grow), another --out, or --force to move it aside and start anew.',
+        );
+      }
+      hooks.say(`note: moved the ${before.command} in ${out} aside to ${moveAside(out)} (--force)`);
     }
   }
   ensureFolder(out);
@@ -79,11 +88,7 @@ export async function runStudy(
     const cellConfig: RunConfig = { ...baseConfig, seed: cell.seed };
     let trained = false;
     if (cell.kind === 'cart') {
-      const cart = { ...options.cart, maxDepth: cell.depth };
-      if (!sameConfig(folder, { ...cellConfig, ...cart }, dataset.files)) {
-        trainCartRun(dataset, cart, folder, backend, cellConfig);
-        trained = true;
-      }
+      ({ trained } = await cartStage(dataset, { ...options.cart, maxDepth: cell.depth }, folder, backend, cellConfig, { ...hooks, say: () => undefined }));
     } else {
       const tree = { ...options.tree, depth: cell.depth, seed: cell.seed, transfer: cell.transfer };
       const soft = cell.kind === 'distilled' ? distilledSettings(teacher, cell.temperature!, options.alpha) : {};

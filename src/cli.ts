@@ -9,6 +9,8 @@ import { datasetsCommand } from './commands/datasets.js';
 import { distillCommand } from './commands/distill.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
+import { exportCommand } from './commands/export.js';
+import { pruneCommand } from './commands/prune.js';
 import { reportCommand } from './commands/report.js';
 import { reproduceCommand } from './commands/reproduce.js';
 import { studyCommand } from './commands/study.js';
@@ -29,6 +31,8 @@ export function createProgram(): Command {
     .addCommand(distillCommand())
     .addCommand(evaluateCommand())
     .addCommand(explainCommand())
+    .addCommand(pruneCommand())
+    .addCommand(exportCommand())
     .addCommand(reportCommand())
     .addCommand(studyCommand())
     .addCommand(reproduceCommand());

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/data/datasets.js';
 import { treeFileFrom, type TreeFile } from '../src/models/treeFile.js';
@@ -156,6 +157,18 @@ describe('sdt explain: one example', () => {
     expect(inverted.code, inverted.stderr).toBe(0);
     expect(JSON.parse(inverted.stdout).explanation.path).toEqual(maxPath(e));
   });
+
+  it('--input takes a JPEG of any size, normalised as MNIST was, and says so in the drawing', async () => {
+    const pixels = Uint8Array.from(test.x.subarray(11 * 784, 12 * 784), (v) => 255 - Math.round(v * 255));
+    const photo = join(scratch, 'photo.jpg');
+    writeFileSync(photo, await sharp(Buffer.from(pixels), { raw: { width: 28, height: 28, channels: 1 } }).resize(301, 301).extend({ top: 60, right: 37, background: '#ffffff' }).jpeg().toBuffer());
+    const out = join(scratch, 'photo.svg');
+    const run = sdt(['explain', '--model', modelPath, '--out', out, '--limit', LIMIT, '--input', photo, '--path-only']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/photo\.jpg: 338×361 JPEG, inverted .*cropped to the ink .*fitted into 20×20, centred by centre of mass in 28×28/);
+    expect(readFileSync(out, 'utf8')).toContain('input x: ');
+    expect(parse(out).querySelectorAll('g.step image.input')).toHaveLength(DEPTH);
+  });
 });
 
 describe('sdt explain: tabular data', () => {
@@ -196,12 +209,12 @@ describe('sdt explain: bad input is refused in one sentence, nothing written', (
       const bad = join(scratch, 'garbage.png');
       writeFileSync(bad, 'not a png at all');
       return ['--model', modelPath, '--input', bad];
-    }, /garbage\.png is not a PNG file/],
-    ['a PNG of the wrong size', () => {
-      const small = join(scratch, 'small.png');
-      writeFileSync(small, encodePng(20, 20, new Uint8Array(20 * 20 * 3)));
-      return ['--model', modelPath, '--input', small];
-    }, /small\.png is 20×20 pixels, but the model expects 28×28/],
+    }, /garbage\.png is not an image sharp can read/],
+    ['a picture without ink', () => {
+      const blank = join(scratch, 'blank.png');
+      writeFileSync(blank, encodePng(40, 30, new Uint8Array(40 * 30 * 3).fill(255)));
+      return ['--model', modelPath, '--input', blank];
+    }, /blank\.png shows no ink/],
     ['--index with --input', () => ['--model', modelPath, '--index', '1', '--input', 'x.png'], /--index and --input both name an example/],
   ])('%s', (name, args, message) => {
     const out = join(scratch, `refused-${name.replace(/\W+/g, '-')}.svg`);

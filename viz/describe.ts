@@ -6,7 +6,7 @@
 import { imageShape, type ImageShape } from '../src/data/inputFile.js';
 import type { TreeFile } from '../src/models/treeFile.js';
 import { createTreePredictor } from '../src/models/treePredictor.js';
-import { innerCount, leafCount, nodeDepth } from '../src/models/treeNodes.js';
+import { descendants, treeStructure, type TreeStructure } from '../src/models/treeStructure.js';
 import type { Explanation } from './explanation.js';
 import type { Flow } from './flow.js';
 import { divergingImage, maxAbs } from './raster.js';
@@ -74,9 +74,14 @@ export interface DescribeOptions {
 
 export const DEFAULT_LEVELS = 4;
 
+/** Levels of the subtree under `node`, leaves included. */
+function levelsBelow(structure: TreeStructure, node: number): number {
+  return node < structure.inner ? 1 + Math.max(levelsBelow(structure, structure.left[node]), levelsBelow(structure, structure.right[node])) : 1;
+}
+
 /** Levels drawn under `root` when none are asked for. */
-export function defaultLevels(depth: number, root: number): number {
-  const below = depth - nodeDepth(root) + 1; // levels of the subtree, leaves included
+function defaultLevels(structure: TreeStructure, root: number): number {
+  const below = levelsBelow(structure, root);
   return below <= DEFAULT_LEVELS + 1 ? below : DEFAULT_LEVELS;
 }
 
@@ -89,11 +94,12 @@ export function topFeatures(weights: number[], names: string[], count: number): 
 }
 
 export function describeTree(file: TreeFile, options: DescribeOptions = {}): TreeView {
-  const I = innerCount(file.depth);
-  const nodes = I + leafCount(file.depth);
+  const structure = treeStructure(file);
+  const I = structure.inner;
+  const nodes = I + structure.leaves;
   const root = options.root ?? 0;
   if (!Number.isInteger(root) || root < 0 || root >= nodes) throw new RangeError(`node ${root} is not in a depth-${file.depth} tree`);
-  const levels = Math.min(options.levels ?? defaultLevels(file.depth, root), file.depth - nodeDepth(root) + 1);
+  const levels = Math.min(options.levels ?? defaultLevels(structure, root), levelsBelow(structure, root));
   const image = imageShape(file.inputShape);
   const K = file.classNames.length;
   const onPath = new Set(options.explanation?.path ?? []);
@@ -101,8 +107,8 @@ export function describeTree(file: TreeFile, options: DescribeOptions = {}): Tre
   const { leafDistributions, leafClasses } = createTreePredictor(file);
 
   const build = (id: number, level: number): NodeView => {
-    const depth = nodeDepth(id);
-    const view: NodeView = { id, depth, kind: id < I ? 'inner' : 'leaf', right: id > 0 && id % 2 === 0, hiddenBelow: 0, onPath: onPath.has(id), children: [] };
+    const depth = structure.depthOf[id];
+    const view: NodeView = { id, depth, kind: id < I ? 'inner' : 'leaf', right: id > 0 && structure.right[structure.parent[id]] === id, hiddenBelow: 0, onPath: onPath.has(id), children: [] };
     if (options.flow) {
       view.share = options.flow.share[id];
       view.classCounts = Array.from(options.flow.classCounts.subarray(id * K, (id + 1) * K));
@@ -114,8 +120,8 @@ export function describeTree(file: TreeFile, options: DescribeOptions = {}): Tre
       if (image) view.filterImage = divergingImage(w, image, { mask: options.inputMask });
       else view.features = topFeatures(w, names, options.topFeatures ?? 6);
       if (options.explanation) view.p = options.explanation.prediction.branch[id];
-      if (level + 1 < levels) view.children = [build(2 * id + 1, level + 1), build(2 * id + 2, level + 1)];
-      else view.hiddenBelow = 2 ** (file.depth - depth + 1) - 2;
+      if (level + 1 < levels) view.children = [build(structure.left[id], level + 1), build(structure.right[id], level + 1)];
+      else view.hiddenBelow = descendants(structure, id);
     } else {
       view.leaf = id - I;
       view.distribution = Array.from(leafDistributions[id - I]);

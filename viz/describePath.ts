@@ -5,7 +5,7 @@
  */
 import { imageShape, type ImageShape } from '../src/data/inputFile.js';
 import type { TreeFile } from '../src/models/treeFile.js';
-import { nodeDepth } from '../src/models/treeNodes.js';
+import { treeStructure } from '../src/models/treeStructure.js';
 import type { NodeView } from './describe.js';
 import type { Explanation } from './explanation.js';
 import { divergingImage, inputImage, maxAbs } from './raster.js';
@@ -36,6 +36,8 @@ export interface PathView {
   classNames: string[];
   image?: ImageShape;
   inputImage?: string;
+  /** How a user's picture was made into the input (inverted, cropped, fitted, centred). */
+  inputNote?: string;
   steps: StepView[];
   /** The chosen leaf, as the tree view describes leaves (on the path). */
   leaf: NodeView;
@@ -45,12 +47,12 @@ export interface PathView {
   mixtureProbability: number;
 }
 
-export function describePath(file: TreeFile, explanation: Explanation, options: { topFeatures?: number; inputMask?: Uint8Array } = {}): PathView {
+export function describePath(file: TreeFile, explanation: Explanation, options: { topFeatures?: number; inputMask?: Uint8Array; inputNote?: string } = {}): PathView {
   const image = imageShape(file.inputShape);
   const names = file.featureNames ?? file.inner.weights[0].map((_, j) => `feature ${j + 1}`);
   const { prediction } = explanation;
   const steps: StepView[] = explanation.steps.map((step) => {
-    const view: StepView = { node: step.node, depth: nodeDepth(step.node), logit: step.logit, p: step.p, right: step.right, productScale: maxAbs(step.product) };
+    const view: StepView = { node: step.node, depth: treeStructure(file).depthOf[step.node], logit: step.logit, p: step.p, right: step.right, productScale: maxAbs(step.product) };
     const w = file.inner.weights[step.node];
     if (image) {
       view.filterImage = divergingImage(w, image, { mask: options.inputMask });
@@ -71,10 +73,11 @@ export function describePath(file: TreeFile, explanation: Explanation, options: 
     ...(explanation.label === undefined ? {} : { label: explanation.label }),
     classNames: file.classNames,
     ...(image ? { image, inputImage: inputImage(explanation.x, image) } : {}),
+    ...(options.inputNote ? { inputNote: `input x: ${options.inputNote}` } : {}),
     steps,
     leaf: {
       id: explanation.leafNode,
-      depth: file.depth,
+      depth: treeStructure(file).depthOf[explanation.leafNode],
       kind: 'leaf',
       right: explanation.leafNode % 2 === 0,
       hiddenBelow: 0,

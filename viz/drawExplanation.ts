@@ -7,7 +7,7 @@ import type { Split } from '../src/data/dataset.js';
 import type { TreeFile } from '../src/models/treeFile.js';
 import type { TreePredictor } from '../src/models/treePredictor.js';
 import { imageShape } from '../src/data/inputFile.js';
-import { defaultLevels, describeTree, type NodeView } from './describe.js';
+import { describeTree, type NodeView } from './describe.js';
 import { describePath } from './describePath.js';
 import type { Explanation } from './explanation.js';
 import { activeInputs, maxPathFlow } from './flow.js';
@@ -26,6 +26,8 @@ export interface DrawOptions {
   pathOnly?: boolean;
   png?: boolean;
   html?: boolean;
+  /** What was done to the picture given with --input (shown in the drawing). */
+  inputNote?: string;
   /** Test examples in the page's strip, and the one it opens with. */
   examples: number;
   initial?: number;
@@ -43,9 +45,8 @@ export function drawExplanation(file: TreeFile, predictor: TreePredictor, test: 
   const inputMask = imageShape(file.inputShape) ? activeInputs(test, F) : undefined;
   const meta = { model: o.model, dataset: o.dataset };
   const root = o.root ?? 0;
-  const levels = o.levels ?? defaultLevels(file.depth, root);
-  const view = describeTree(file, { root, levels, flow, explanation, topFeatures: o.topFeatures, inputMask });
-  const path = explanation ? describePath(file, explanation, { topFeatures: Math.min(o.topFeatures, 5), inputMask }) : undefined;
+  const view = describeTree(file, { root, levels: o.levels, flow, explanation, topFeatures: o.topFeatures, inputMask });
+  const path = explanation ? describePath(file, explanation, { topFeatures: Math.min(o.topFeatures, 5), inputMask, inputNote: o.inputNote }) : undefined;
   const svg = o.pathOnly && path ? renderPathSvg(path, meta, file.depth) : renderTreeSvg(view, meta, path);
   const files: Drawing['files'] = [[o.out, svg]];
   const beside = (ext: string) => o.out.replace(/\.svg$/i, ext);
@@ -53,7 +54,7 @@ export function drawExplanation(file: TreeFile, predictor: TreePredictor, test: 
   if (o.html) {
     const count = Math.min(o.examples, test.n);
     const examples = { x: test.x.subarray(0, count * F), y: test.y.subarray(0, count), n: count };
-    files.push([beside('.html'), renderPage(file, describeTree(file, { root, levels, flow, topFeatures: o.topFeatures, inputMask }), examples, meta, { inputMask, initial: o.initial })]);
+    files.push([beside('.html'), renderPage(file, describeTree(file, { root, levels: o.levels, flow, topFeatures: o.topFeatures, inputMask }), examples, meta, { inputMask, initial: o.initial })]);
   }
   const countNodes = (node: NodeView): number => 1 + node.children.reduce((a, c) => a + countNodes(c), 0);
   return { files, treeNodesDrawn: o.pathOnly && path ? 0 : countNodes(view.root) };

@@ -5,7 +5,7 @@
  */
 import type { TreeFile } from '../src/models/treeFile.js';
 import type { TreePrediction, TreePredictor } from '../src/models/treePredictor.js';
-import { innerCount, pathToLeaf } from '../src/models/treeNodes.js';
+import { pathTo, treeStructure } from '../src/models/treeStructure.js';
 
 export interface PathStep {
   node: number;
@@ -35,8 +35,8 @@ export interface Explanation {
 
 export function explain(file: TreeFile, predictor: TreePredictor, x: Float32Array, source: string, label?: number): Explanation {
   const prediction = predictor.predict(x);
-  const leafNode = innerCount(file.depth) + prediction.leaf;
-  const steps = pathToLeaf(file.depth, prediction.leaf).map(({ node, right }) => {
+  const leafNode = treeStructure(file).inner + prediction.leaf;
+  const steps = pathTo(treeStructure(file), leafNode).map(({ node, right }) => {
     const w = file.inner.weights[node];
     const product = Float64Array.from(w, (v, j) => v * x[j]);
     return { node, product, logit: logitOf(file, node, x), p: prediction.branch[node], right };

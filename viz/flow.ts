@@ -5,7 +5,7 @@
  */
 import type { TreeFile } from '../src/models/treeFile.js';
 import type { TreePredictor } from '../src/models/treePredictor.js';
-import { innerCount, leafCount } from '../src/models/treeNodes.js';
+import { treeStructure } from '../src/models/treeStructure.js';
 
 export interface Flow {
   examples: number;
@@ -16,15 +16,15 @@ export interface Flow {
 }
 
 export function maxPathFlow(file: TreeFile, predictor: TreePredictor, examples: { x: Float32Array; y: Int32Array; n: number }): Flow {
-  const I = innerCount(file.depth);
-  const nodes = I + leafCount(file.depth);
+  const { inner: I, leaves, parent } = treeStructure(file);
+  const nodes = I + leaves;
   const K = file.classNames.length;
   const F = predictor.features;
   const counts = new Float64Array(nodes);
   const classCounts = new Int32Array(nodes * K);
   for (let e = 0; e < examples.n; e++) {
     const { leaf } = predictor.predict(examples.x.subarray(e * F, (e + 1) * F));
-    for (let t = I + leaf; ; t = (t - 1) >> 1) {
+    for (let t = I + leaf; ; t = parent[t]) {
       counts[t]++;
       classCounts[t * K + examples.y[e]]++;
       if (t === 0) break;

@@ -2,7 +2,7 @@
  * Seeing the tree think. Three layers, kept apart: the model (src/models), a render-ready
  * description of it (describe*, explanation, flow), and the drawing (render, page, toPng).
  */
-export { defaultLevels, describeTree, type DescribeOptions, type NodeView, type TreeView } from './describe.js';
+export { describeTree, type DescribeOptions, type NodeView, type TreeView } from './describe.js';
 export { describePath, type PathView, type StepView } from './describePath.js';
 export { drawExplanation, type DrawOptions, type Drawing } from './drawExplanation.js';
 export { explain, type Explanation, type PathStep } from './explanation.js';

@@ -5,6 +5,7 @@
  */
 import type { TreeFile } from '../src/models/treeFile.js';
 import { createTreeRule } from '../src/models/treeRule.js';
+import { treeStructure } from '../src/models/treeStructure.js';
 import type { TreeView } from './describe.js';
 import { inputImage } from './raster.js';
 import { renderTreeSvg, type DrawingMeta } from './render.js';
@@ -46,8 +47,10 @@ export function renderPage(file: TreeFile, view: TreeView, examples: { x: Float3
   const F = file.inputShape.reduce((a, b) => a * b, 1);
   const weights = new Float32Array(file.inner.weights.length * F);
   file.inner.weights.forEach((w, i) => weights.set(w, i * F));
+  const structure = treeStructure(file);
   const data: PageData = {
-    depth: file.depth,
+    left: Array.from(structure.left),
+    right: Array.from(structure.right),
     beta: file.beta,
     features: F,
     classNames: file.classNames,

@@ -8,7 +8,9 @@
 import type { createTreeRule } from '../src/models/treeRule.js';
 
 export interface PageData {
-  depth: number;
+  /** Children of every inner node (src/models/treeStructure.ts): left, right. */
+  left: number[];
+  right: number[];
   beta: number;
   features: number;
   classNames: string[];
@@ -32,7 +34,7 @@ export interface PageData {
 }
 
 export function pageMain(data: PageData, createRule: typeof createTreeRule): void {
-  const I = 2 ** data.depth - 1;
+  const I = data.left.length;
   const F = data.features;
   const floats = (b64: string) => {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -40,17 +42,17 @@ export function pageMain(data: PageData, createRule: typeof createTreeRule): voi
   };
   const W = floats(data.weights);
   const X = floats(data.examples.x);
-  const rule = createRule(W, data.biases, data.beta, data.leafLogits, F);
+  const rule = createRule(W, data.biases, data.beta, data.leafLogits, F, { left: data.left, right: data.right });
 
   function predict(x: Float32Array) {
-    const { z, branch, logPath, leafNode } = rule.predict(x);
+    const { leaf, leafDistribution, maxPathClass, z, branch, logPath } = rule.predict(x);
+    const leafNode = I + leaf;
     const path: number[] = [];
-    for (let t = leafNode; ; t = (t - 1) >> 1) {
+    for (let t = leafNode; ; t = rule.parent[t]) {
       path.unshift(t);
       if (t === 0) break;
     }
-    const leaf = leafNode - I;
-    return { leafNode, path, branch, logit: z, q: rule.leafDistributions[leaf], answer: rule.leafClasses[leaf], pathProbability: Math.exp(logPath[leafNode]) };
+    return { leafNode, path, branch, logit: z, q: leafDistribution, answer: maxPathClass, pathProbability: Math.exp(logPath[leafNode]) };
   }
 
   const el = <T extends keyof HTMLElementTagNameMap>(tag: T, attrs: Record<string, string> = {}, text?: string) => {
@@ -140,7 +142,7 @@ export function pageMain(data: PageData, createRule: typeof createTreeRule): voi
     const strip = el('div', { class: 'strip' });
     for (const node of r.path.slice(0, -1)) {
       const card = el('div', { class: 'step', 'data-node-id': String(node), 'data-on-path': 'true' });
-      const right = r.path.includes(2 * node + 2);
+      const right = r.path.includes(data.right[node]);
       card.appendChild(el('div', { class: 'head' }, `node ${node}`));
       const w = W.subarray(node * F, (node + 1) * F);
       const product = Float64Array.from(w, (v, j) => v * x[j]);

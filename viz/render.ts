@@ -44,7 +44,7 @@ export function renderTreeSvg(view: TreeView, meta: DrawingMeta, path?: PathView
   const canvas = createSvg();
   const legend = canvas.svg.append('g').attr('transform', `translate(${MARGIN},${MARGIN})`);
   const notes = treeNotes(view);
-  if (path) notes.push(explanationNote(path), PRODUCT_NOTE);
+  if (path) notes.push(explanationNote(path), ...(path.inputNote ? [path.inputNote] : []), PRODUCT_NOTE);
   const legendHeight = drawLegend(legend, view, { title: `Soft decision tree, depth ${view.depth}`, subtitle: treeSubtitle(view, meta), notes });
   const top = MARGIN + legendHeight + SECTION_GAP;
   const treeSize = drawTree(canvas.svg.append('g').attr('class', 'tree').attr('transform', `translate(${MARGIN},${top})`), view);
@@ -69,7 +69,7 @@ export function renderPathSvg(path: PathView, meta: DrawingMeta, depth: number):
   const legendHeight = drawLegend(legend, path, {
     title: `Why ${path.source}${truth} → ${path.classNames[path.answer]}`,
     subtitle: `${meta.model} · ${meta.dataset} · soft decision tree of depth ${depth}: the max path, node by node`,
-    notes: [PRODUCT_NOTE],
+    notes: [...(path.inputNote ? [path.inputNote] : []), PRODUCT_NOTE],
   });
   const top = MARGIN + legendHeight + SECTION_GAP;
   const strip = drawPath(canvas.svg.append('g').attr('transform', `translate(${MARGIN},${top})`), path);

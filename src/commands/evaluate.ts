@@ -44,7 +44,7 @@ async function predictions(path: string, parsed: EvaluateArgs): Promise<{ kind: 
 export function evaluateCommand(): Command {
   return new Command('evaluate')
     .description('test accuracy (max-path and mixture for soft trees), per-class accuracy and confusion matrix of a model file or teacher folder')
-    .requiredOption('--model <path>', 'an sdt-tree/1 or sdt-cart/1 file (.json or .json.gz) or a teacher run folder')
+    .requiredOption('--model <path>', 'an sdt-tree/1, sdt-tree/2 or sdt-cart/1 file (.json or .json.gz) or a teacher run folder')
     .addOption(common.dataset().default(undefined, 'the dataset the model was trained on'))
     .addOption(common.dataDir())
     .addOption(common.limit())

@@ -7,7 +7,7 @@ import { imageShape, readInputFile } from '../data/inputFile.js';
 import { SdtError } from '../errors.js';
 import { readTreeFile, type TreeFile } from '../models/treeFile.js';
 import { createTreePredictor } from '../models/treePredictor.js';
-import { innerCount, leafCount } from '../models/treeNodes.js';
+import { treeStructure } from '../models/treeStructure.js';
 import { drawExplanation, explain, type Explanation } from '../../viz/index.js';
 import { withFolderLock } from '../runs/folderLock.js';
 import { checkModelFitsData } from './checks.js';
@@ -41,7 +41,8 @@ function checkOptions(o: ExplainOptions): void {
 }
 
 function checkRoot(file: TreeFile, model: string, root: number | undefined): void {
-  const last = innerCount(file.depth) + leafCount(file.depth) - 1;
+  const { inner, leaves } = treeStructure(file);
+  const last = inner + leaves - 1;
   if (root !== undefined && root > last) throw new SdtError(`--root ${root} is not a node of ${model}, a depth-${file.depth} tree with nodes 0–${last}.`);
 }
 
@@ -57,18 +58,20 @@ export async function runExplain(o: ExplainOptions): Promise<void> {
   const F = predictor.features;
 
   let explanation: Explanation | undefined;
+  let inputNote: string | undefined;
   if (o.index !== undefined) {
     if (o.index >= dataset.test.n) throw new SdtError(`--index ${o.index} is outside the ${dataset.name} test set (examples 0–${dataset.test.n - 1}).`);
     const x = dataset.test.x.slice(o.index * F, (o.index + 1) * F);
     explanation = explain(file, predictor, x, `test example ${o.index}`, dataset.test.y[o.index]);
   } else if (o.input !== undefined) {
-    const input = readInputFile(o.input, F, imageShape(file.inputShape));
-    if (input.note) say({ quiet: o.quiet || o.json }, `note: ${input.note}`);
+    const input = await readInputFile(o.input, F, imageShape(file.inputShape));
+    inputNote = input.note;
+    if (input.note) say({ quiet: o.quiet || o.json }, `input: ${input.note}`);
     explanation = explain(file, predictor, predictor.preprocess(input.raw), basename(o.input));
   }
 
   const { files: outputs, treeNodesDrawn: drawn } = drawExplanation(file, predictor, dataset.test, explanation, {
-    ...o, model: basename(o.model), dataset: dataset.name, initial: o.index,
+    ...o, model: basename(o.model), dataset: dataset.name, initial: o.index, inputNote,
   });
   try {
     mkdirSync(dirname(o.out), { recursive: true });
@@ -107,7 +110,7 @@ export async function runExplain(o: ExplainOptions): Promise<void> {
 export function explainCommand(): Command {
   return new Command('explain')
     .description('render a soft decision tree as SVG (filters as heatmaps, leaves as class bars), and the max path of one example')
-    .requiredOption('--model <path>', 'an sdt-tree/1 file (.json or .json.gz)')
+    .requiredOption('--model <path>', 'an sdt-tree/1 or /2 file (.json or .json.gz)')
     .requiredOption('--out <file.svg>', 'the SVG to write (--png and --html write beside it)')
     .addOption(common.dataset().default(undefined, 'the dataset the model was trained on'))
     .addOption(common.dataDir())
@@ -116,7 +119,7 @@ export function explainCommand(): Command {
     .addOption(integerOption('--levels <n>', 'levels of nodes to draw (default: all up to depth 4, else 4)', 1, 17))
     .addOption(integerOption('--root <node>', 'draw the subtree under this node (node numbers as in the model file)', 0, 2 ** 17))
     .addOption(integerOption('--index <n>', 'explain this test example: highlight its max path, show every node on it', 0, 10_000_000))
-    .addOption(new Option('--input <file>', 'explain this input: a PNG of the model\'s input size, or a CSV row of raw feature values'))
+    .addOption(new Option('--input <file>', 'explain this input: a PNG, JPEG or WebP picture of any size (normalised as MNIST was), or a CSV row of raw feature values'))
     .addOption(new Option('--path-only', 'draw only the explanation (the max path, node by node), not the tree'))
     .addOption(new Option('--png', 'also write a PNG beside the SVG'))
     .addOption(new Option('--html', 'also write an interactive page beside the SVG: the tree and test examples to click'))

@@ -1,12 +1,12 @@
 /**
- * An input given as a file rather than a test example: a PNG of the input's size (for
- * image models) or a CSV row of raw values. Values are raw (pixels 0–255, the CSV's units);
- * the model file's preprocessing applies afterwards.
+ * An input given as a file rather than a test example: a PNG, JPEG or WebP picture (for
+ * image models, normalised as MNIST was: imageInput.ts) or a CSV row of raw values. Values
+ * are raw (pixels 0–255, the CSV's units); the model file's preprocessing applies afterwards.
  */
 import { SdtError } from '../errors.js';
 import { describeFsError } from '../fsErrors.js';
 import { readBounded } from './bounded.js';
-import { decodePng } from './png.js';
+import { normaliseImage } from './imageInput.js';
 
 export interface ImageShape {
   height: number;
@@ -23,43 +23,29 @@ export function imageShape(inputShape: number[]): ImageShape | undefined {
 
 export interface InputValues {
   raw: Float64Array;
-  /** What was done to the file on the way, for the user (e.g. "inverted: dark ink on light paper"). */
+  /** What was done to the file on the way, for the user (inverted, cropped, fitted, centred). */
   note?: string;
 }
 
-export function readInputFile(path: string, features: number, image: ImageShape | undefined): InputValues {
-  const bytes = readBounded(path, `input ${path}`, describeFsError);
-  if (bytes.length === 0) throw new SdtError(`input ${path} is empty.`);
-  const isPng = bytes[0] === 0x89 && bytes.subarray(1, 4).toString('latin1') === 'PNG';
-  if (isPng || /\.png$/i.test(path)) {
-    if (!image) throw new SdtError(`input ${path} is an image, but this model takes ${features} tabular features; pass a CSV row.`);
-    return fromPng(bytes, path, image);
-  }
-  return fromCsvRow(bytes.toString('utf8'), path, features);
+/** PNG, JPEG or WebP, by magic bytes or by name. */
+function isImage(bytes: Buffer, path: string): boolean {
+  const png = bytes[0] === 0x89 && bytes.subarray(1, 4).toString('latin1') === 'PNG';
+  const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  const webp = bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP';
+  return png || jpeg || webp || /\.(png|jpe?g|webp)$/i.test(path);
 }
 
-function fromPng(bytes: Buffer, path: string, image: ImageShape): InputValues {
-  const decoded = decodePng(bytes, path);
-  if (decoded.width !== image.width || decoded.height !== image.height) {
-    throw new SdtError(`input ${path} is ${decoded.width}×${decoded.height} pixels, but the model expects ${image.width}×${image.height}.`);
+export async function readInputFile(path: string, features: number, image: ImageShape | undefined): Promise<InputValues> {
+  const bytes = readBounded(path, `input ${path}`, describeFsError);
+  if (bytes.length === 0) throw new SdtError(`input ${path} is empty.`);
+  if (isImage(bytes, path)) {
+    if (!image) throw new SdtError(`input ${path} is an image, but this model takes ${features} tabular features; pass a CSV row.`);
+    const { ink, note } = await normaliseImage(bytes, path, image);
+    const raw = new Float64Array(ink.length * image.channels);
+    ink.forEach((v, p) => raw.fill(v, p * image.channels, (p + 1) * image.channels));
+    return { raw, note };
   }
-  // Datasets like MNIST store light ink (255) on a dark background (0). A picture whose
-  // border is mostly light is dark ink on paper: invert it.
-  const { gray, width, height } = decoded;
-  let border = 0;
-  let count = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (y === 0 || x === 0 || y === height - 1 || x === width - 1) {
-        border += gray[y * width + x];
-        count++;
-      }
-    }
-  }
-  const invert = border / count > 127;
-  const raw = new Float64Array(width * height * image.channels);
-  for (let p = 0; p < width * height; p++) raw.fill(invert ? 255 - gray[p] : gray[p], p * image.channels, (p + 1) * image.channels);
-  return { raw, ...(invert ? { note: `${path} has a light background, so it was inverted (the model expects light ink on dark)` } : {}) };
+  return fromCsvRow(bytes.toString('utf8'), path, features);
 }
 
 /** The last non-empty line of numbers (a header line above it is allowed). */

@@ -1,5 +1,5 @@
 /**
- * Any model sdt writes, opened for prediction: an sdt-tree/1 or sdt-cart/1 file (soft trees
+ * Any model sdt writes, opened for prediction: an sdt-tree/1, /2 or sdt-cart/1 file (soft trees
  * in the pure TypeScript predictor, CART in its own) or a teacher run folder (TensorFlow.js,
  * which must have a backend). `sdt evaluate` and the report both open models here.
  */
@@ -13,7 +13,7 @@ import { CART_FORMAT, cartFromJson } from './cartFile.js';
 import { predictCart } from './cartPredict.js';
 import { teacherLogits } from './teacher.js';
 import { loadTeacher, TEACHER_MODEL } from './teacherFile.js';
-import { parseTreeFile, readModelJson, TREE_FORMAT } from './treeFile.js';
+import { parseTreeFile, readModelJson, TREE_FORMAT, TREE_FORMAT_EXPLICIT, TREE_FORMATS } from './treeFile.js';
 import { createTreePredictor, predictRows } from './treePredictor.js';
 
 export interface OpenedModel {
@@ -40,11 +40,11 @@ export async function openModel(path: string): Promise<OpenedModel> {
     return openTeacher(folder);
   }
   const json = readModelJson(path) as { format?: unknown };
-  if (json?.format === TREE_FORMAT) {
+  if (typeof json?.format === 'string' && TREE_FORMATS.includes(json.format)) {
     const file = parseTreeFile(json, path);
     const predictor = createTreePredictor(file);
     return {
-      kind: `soft decision tree, depth ${file.depth}`,
+      kind: `soft decision tree, depth ${file.depth}${file.inner.children ? `, ${file.inner.weights.length} inner nodes (pruned)` : ''}`,
       inputShape: file.inputShape,
       classes: predictor.classes,
       training: file.training,
@@ -57,7 +57,7 @@ export async function openModel(path: string): Promise<OpenedModel> {
     };
   }
   if (json?.format !== CART_FORMAT) {
-    throw new SdtError(`model file ${path} is not a model sdt wrote (format ${JSON.stringify(json?.format ?? null)}); sdt reads ${TREE_FORMAT}, ${CART_FORMAT} and teacher folders.`);
+    throw new SdtError(`model file ${path} is not a model sdt wrote (format ${JSON.stringify(json?.format ?? null)}); sdt reads ${TREE_FORMAT}, ${TREE_FORMAT_EXPLICIT}, ${CART_FORMAT} and teacher folders.`);
   }
   const cart = cartFromJson(json, path);
   return {

@@ -1,7 +1,10 @@
 /**
- * The portable model file, `sdt-tree/1`: self-describing JSON (gzipped when the name ends
- * in .gz) that any program can run. Layout: inner node i's children are 2i+1 (left,
- * probability 1 − p_i) and 2i+2 (right, p_i); leaf ℓ is node 2^D − 1 + ℓ;
+ * The portable model file: self-describing JSON (gzipped when the name ends in .gz) that any
+ * program can run. `sdt-tree/1` (what training writes): a complete tree, inner node i's
+ * children are 2i+1 (left, probability 1 − p_i) and 2i+2 (right, p_i); leaf ℓ is node
+ * 2^D − 1 + ℓ. `sdt-tree/2` (what `sdt prune` writes): the same fields plus explicit
+ * `inner.children[i] = [left, right]`, node numbers as in /1 (inner nodes, then leaf ℓ is
+ * node I + ℓ), every child numbered after its parent. Both:
  * p_i(x) = σ(beta · (x·weights[i] + biases[i])) on x = raw · scale + offset.
  */
 import type { Preprocessing } from '../data/dataset.js';
@@ -10,19 +13,24 @@ import { SdtError } from '../errors.js';
 import { describeFsError } from '../fsErrors.js';
 import { verifyChecksum, withChecksum } from '../runs/checksum.js';
 import { innerCount, leafCount } from './treeNodes.js';
+import { fromChildren } from './treeStructure.js';
 
 export const TREE_FORMAT = 'sdt-tree/1';
 /** The model file's name in a tree's run folder. */
 export const TREE_MODEL_NAME = 'tree.json.gz';
+/** A tree of any shape, with explicit children (a pruned tree). */
+export const TREE_FORMAT_EXPLICIT = 'sdt-tree/2';
+export const TREE_FORMATS: readonly string[] = [TREE_FORMAT, TREE_FORMAT_EXPLICIT];
 
 export interface TreeFile {
-  format: typeof TREE_FORMAT;
+  format: typeof TREE_FORMAT | typeof TREE_FORMAT_EXPLICIT;
+  /** The deepest leaf's depth (for /1, every leaf's). */
   depth: number;
   inputShape: number[];
   classNames: string[];
   featureNames?: string[];
   beta: number;
-  inner: { weights: number[][]; biases: number[] };
+  inner: { weights: number[][]; biases: number[]; children?: [number, number][] };
   leaves: { logits: number[][] };
   preprocessing: Preprocessing;
   training: Record<string, unknown>;
@@ -58,29 +66,40 @@ export function parseTreeFile(value: unknown, path: string): TreeFile {
   };
   if (typeof value !== 'object' || value === null) return fail('does not hold a JSON object');
   const file = value as Partial<TreeFile> & { format?: unknown };
-  if (file.format !== TREE_FORMAT) {
+  if (typeof file.format !== 'string' || !TREE_FORMATS.includes(file.format)) {
     return fail(typeof file.format === 'string'
-      ? `has format "${file.format}", not "${TREE_FORMAT}"`
+      ? `has format "${file.format}", not "${TREE_FORMAT}" or "${TREE_FORMAT_EXPLICIT}"`
       : `is not an sdt tree (no "format": "${TREE_FORMAT}")`);
   }
+  const explicit = file.format === TREE_FORMAT_EXPLICIT;
   const depth = file.depth;
-  if (!Number.isInteger(depth) || (depth as number) < 1 || (depth as number) > 16) return fail('has a depth outside 1–16');
+  if (!Number.isInteger(depth) || (depth as number) < 1 || (depth as number) > (explicit ? 64 : 16)) return fail(`has a depth outside 1–${explicit ? 64 : 16}`);
   if (!Array.isArray(file.inputShape) || !file.inputShape.every((d) => Number.isInteger(d) && d > 0)) return fail('has no valid inputShape');
   const features = file.inputShape.reduce((a, b) => a * b, 1);
   if (!Array.isArray(file.classNames) || file.classNames.length < 2) return fail('needs at least two classNames');
   const K = file.classNames.length;
   if (typeof file.beta !== 'number' || !Number.isFinite(file.beta)) return fail('has no finite beta');
-  const I = innerCount(depth as number);
-  const L = leafCount(depth as number);
-  // Checked before any array is walked: the predictor allocates I × features doubles.
-  checkInputSize(`model file ${path} declares depth ${depth} and inputs [${file.inputShape}]: its ${I} × ${features} weights`, 8 * I * features, undefined, 'need');
   const inner = file.inner;
-  if (!inner || !Array.isArray(inner.weights) || inner.weights.length !== I) return fail(`needs ${I} inner.weights arrays for depth ${depth}`);
+  if (explicit && (!inner || !Array.isArray(inner.children) || inner.children.length === 0 || !inner.children.every((c) => Array.isArray(c) && c.length === 2))) return fail(`is ${TREE_FORMAT_EXPLICIT} but has no inner.children, one [left, right] pair per inner node`);
+  const I = explicit ? inner!.children!.length : innerCount(depth as number);
+  const L = explicit ? I + 1 : leafCount(depth as number);
+  const shape = explicit ? `${I} inner nodes` : `depth ${depth}`;
+  // Checked before any array is walked: the predictor allocates I × features doubles.
+  checkInputSize(`model file ${path} declares ${shape} and inputs [${file.inputShape}]: its ${I} × ${features} weights`, 8 * I * features, undefined, 'need');
+  if (!inner || !Array.isArray(inner.weights) || inner.weights.length !== I) return fail(`needs ${I} inner.weights arrays for ${shape}`);
   inner.weights.forEach((w, i) => isFiniteArray(w, features) || fail(`has inner.weights[${i}] that is not ${features} finite numbers`));
   if (!isFiniteArray(inner.biases, I)) return fail(`needs ${I} finite inner.biases`);
   const leaves = file.leaves;
-  if (!leaves || !Array.isArray(leaves.logits) || leaves.logits.length !== L) return fail(`needs ${L} leaves.logits arrays for depth ${depth}`);
+  if (!leaves || !Array.isArray(leaves.logits) || leaves.logits.length !== L) return fail(`needs ${L} leaves.logits arrays for ${shape}`);
   leaves.logits.forEach((l, i) => isFiniteArray(l, K) || fail(`has leaves.logits[${i}] that is not ${K} finite numbers`));
+  if (explicit) {
+    try {
+      const structure = fromChildren(inner.children!, L);
+      if (structure.depth !== depth) return fail(`has depth ${depth}, but its deepest leaf is at depth ${structure.depth}`);
+    } catch (error) {
+      return fail(`has inner.children that do not form one tree: ${(error as Error).message}`);
+    }
+  }
   const pre = file.preprocessing;
   const okPart = (p: unknown) => (typeof p === 'number' && Number.isFinite(p)) || isFiniteArray(p, features);
   if (!pre || !okPart(pre.scale) || !okPart(pre.offset)) return fail('has no valid preprocessing {scale, offset}');
@@ -115,7 +134,7 @@ export function treeFileFrom(
   });
 }
 
-/** The inverse of treeFileFrom: the arrays a SoftTree's `write` takes. */
+/** The inverse of treeFileFrom: the arrays a SoftTree's `write` takes (sdt-tree/1 only). */
 export function treeParametersOf(file: TreeFile): { weights: Float32Array; biases: Float32Array; leafLogits: Float32Array; beta: number } {
   const I = innerCount(file.depth);
   const F = file.inputShape.reduce((a, b) => a * b, 1);

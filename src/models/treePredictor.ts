@@ -1,10 +1,11 @@
 /**
- * Runs an sdt-tree/1 file without TensorFlow.js: typed arrays and double precision, for
- * explanations, embedding and checking the tfjs model.
+ * Runs an sdt-tree/1 or /2 file without TensorFlow.js: typed arrays and double precision, for
+ * explanations, pruning, counterfactuals and checking the tfjs model. The arithmetic is
+ * treeRule.ts's, the same source the page and the JS export embed.
  */
 import type { TreeFile } from './treeFile.js';
-import { innerCount } from './treeNodes.js';
 import { createTreeRule } from './treeRule.js';
+import { treeStructure } from './treeStructure.js';
 
 export interface TreePrediction {
   /** The leaf of greatest path probability (0-based leaf number) and its top class. */
@@ -30,7 +31,7 @@ export interface MaxPath {
   logProbability: number;
   /** Root first: each inner node on the path, p_i(x), and whether the path turns right. */
   steps: { node: number; probabilityRight: number; right: boolean }[];
-  /** How many inner nodes the search evaluated (of 2^D − 1). */
+  /** How many inner nodes the search evaluated. */
   evaluated: number;
 }
 
@@ -48,30 +49,19 @@ export interface TreePredictor {
 
 export function createTreePredictor(file: TreeFile): TreePredictor {
   const F = file.inputShape.reduce((a, b) => a * b, 1);
-  const weights = new Float32Array(innerCount(file.depth) * F); // row i is node i's filter
+  const weights = new Float32Array(file.inner.weights.length * F); // row i is node i's filter
   file.inner.weights.forEach((w, i) => weights.set(w, i * F));
-  const rule = createTreeRule(weights, file.inner.biases, file.beta, file.leaves.logits, F);
-  const { leafDistributions: Q, leafClasses: leafClass } = rule;
-  const I = rule.innerCount;
+  const rule = createTreeRule(weights, file.inner.biases, file.beta, file.leaves.logits, F, treeStructure(file));
   const { scale, offset } = file.preprocessing;
   const at = (p: number | number[], j: number) => (typeof p === 'number' ? p : p[j]);
-
   return {
     features: F,
     classes: rule.classes,
-    leafDistributions: Q,
-    leafClasses: leafClass,
+    leafDistributions: rule.leafDistributions,
+    leafClasses: rule.leafClasses,
     preprocess: (raw) => Float32Array.from({ length: F }, (_, j) => raw[j] * at(scale, j) + at(offset, j)),
-    predict(x) {
-      const { branch, logPath, leafNode, mixture, mixtureClass } = rule.predict(x);
-      const leaf = leafNode - I;
-      return { leaf, maxPathClass: leafClass[leaf], leafDistribution: Q[leaf], mixture, mixtureClass, branch, logPath };
-    },
-    maxPath(x) {
-      const { leafNode, logProbability, steps, evaluated } = rule.maxPath(x);
-      const leaf = leafNode - I;
-      return { leaf, maxPathClass: leafClass[leaf], leafDistribution: Q[leaf], logProbability, steps, evaluated };
-    },
+    predict: rule.predict,
+    maxPath: rule.maxPath,
   };
 }
 

@@ -1,12 +1,27 @@
 /**
- * The sdt-tree/1 rule on plain arrays: double sums over float32 weights. It is the one copy
- * of the rule: createTreePredictor wraps it, and the interactive page ships this function's
- * own source text (viz/page.ts), so the page and sdt cannot disagree. Hence it must stay
- * self-contained: no imports, no names from outside its body.
+ * The tree's rule on plain arrays: double sums over float32 weights. It is the one copy of
+ * the rule: createTreePredictor wraps it, and the interactive page (viz/page.ts) and
+ * `sdt export --format js` (jsExport.ts) ship this function's own source text, so they and
+ * sdt cannot disagree. Hence it must stay self-contained: no imports, no names from outside
+ * its body.
+ *
+ * children: inner node i's left (probability 1 − p_i) and right (p_i) child, each numbered
+ * after its parent; leaf ℓ is node I + ℓ (treeStructure.ts: 2i+1, 2i+2 for sdt-tree/1's
+ * complete tree, explicit for sdt-tree/2's pruned one).
  */
-export function createTreeRule(weights: Float32Array, biases: ArrayLike<number>, beta: number, leafLogits: number[][], features: number) {
-  const I = biases.length; // 2^D − 1 inner nodes
-  const L = I + 1; // 2^D leaves
+export function createTreeRule(
+  weights: Float32Array,
+  biases: ArrayLike<number>,
+  beta: number,
+  leafLogits: number[][],
+  features: number,
+  children: { left: ArrayLike<number>; right: ArrayLike<number> },
+) {
+  const { left, right } = children;
+  const I = biases.length; // inner nodes
+  const L = I + 1; // leaves
+  const parent = new Int32Array(I + L).fill(-1);
+  for (let i = 0; i < I; i++) parent[left[i]] = parent[right[i]] = i;
   const F = features;
   const K = leafLogits[0].length;
   const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
@@ -40,7 +55,10 @@ export function createTreeRule(weights: Float32Array, biases: ArrayLike<number>,
     return beta * (biases[i] + s0 + s1 + s2 + s3);
   };
 
-  /** The whole tree: every node's logit, branch and log path probability; the max-path leaf node; the mixture. */
+  /**
+   * The whole tree: every node's logit z_i = β(x·w_i + b_i), branch p_i and log path
+   * probability; the max-path leaf (0-based), its top class and Q^ℓ; the mixture Σ_ℓ P^ℓ(x) Q^ℓ.
+   */
   const predict = (x: ArrayLike<number>) => {
     const z = new Float64Array(I);
     const branch = new Float64Array(I);
@@ -48,16 +66,16 @@ export function createTreeRule(weights: Float32Array, biases: ArrayLike<number>,
     for (let i = 0; i < I; i++) {
       z[i] = logit(i, x); // p_i = σ(β(x·w_i + b_i))
       branch[i] = 1 / (1 + Math.exp(-z[i]));
-      logPath[2 * i + 1] = logPath[i] - softplus(z[i]); // left: log(1 − σ(z))
-      logPath[2 * i + 2] = logPath[i] - softplus(-z[i]); // right: log σ(z)
+      logPath[left[i]] = logPath[i] - softplus(z[i]); // left: log(1 − σ(z))
+      logPath[right[i]] = logPath[i] - softplus(-z[i]); // right: log σ(z)
     }
-    const leafNode = argMax(logPath, I, I + L);
+    const leaf = argMax(logPath, I, I + L) - I;
     const mixture = new Float64Array(K);
     for (let l = 0; l < L; l++) {
       const p = Math.exp(logPath[I + l]);
       for (let k = 0; k < K; k++) mixture[k] += p * Q[l][k];
     }
-    return { z, branch, logPath, leafNode, mixture, mixtureClass: argMax(mixture) };
+    return { leaf, maxPathClass: leafClass[leaf], leafDistribution: Q[leaf], mixture, mixtureClass: argMax(mixture), z, branch, logPath };
   };
 
   /**
@@ -80,20 +98,21 @@ export function createTreeRule(weights: Float32Array, biases: ArrayLike<number>,
       logP.pop();
       if (node >= I) {
         const steps: { node: number; probabilityRight: number; right: boolean }[] = [];
-        for (let t = node; t > 0; t = (t - 1) >> 1) {
-          const parent = (t - 1) >> 1;
-          steps.unshift({ node: parent, probabilityRight: 1 / (1 + Math.exp(-z[parent])), right: t === 2 * parent + 2 });
+        for (let t = node; t > 0; t = parent[t]) {
+          const up = parent[t];
+          steps.unshift({ node: up, probabilityRight: 1 / (1 + Math.exp(-z[up])), right: t === right[up] });
         }
-        return { leafNode: node, logProbability: lp, steps, evaluated };
+        const leaf = node - I;
+        return { leaf, maxPathClass: leafClass[leaf], leafDistribution: Q[leaf], logProbability: lp, steps, evaluated };
       }
       z[node] = logit(node, x);
       evaluated++;
-      frontier.push(2 * node + 1, 2 * node + 2);
+      frontier.push(left[node], right[node]);
       logP.push(lp - softplus(z[node]), lp - softplus(-z[node])); // left: log(1 − σ(z)), right: log σ(z)
     }
   };
 
-  return { innerCount: I, leafCount: L, classes: K, leafDistributions: Q, leafClasses: leafClass, predict, maxPath };
+  return { innerCount: I, leafCount: L, classes: K, parent, leafDistributions: Q, leafClasses: leafClass, predict, maxPath };
 }
 
 export type TreeRule = ReturnType<typeof createTreeRule>;

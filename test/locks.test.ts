@@ -90,7 +90,7 @@ describe('a lock per output folder', () => {
     expect(existsSync(`${out}.lock`)).toBe(false);
   });
 
-  it('a study takes each cell\'s lock: a cell another live process holds stops it with one sentence', () => {
+  it('a study takes each cell\'s lock: a cell another live process holds is passed over, waited for, and taken over once its holder stops', async () => {
     const teacher = join(scratch, 'teacher');
     expect(sdt(['teacher', '--limit', '400', '--epochs', '1', '--batch-size', '32', '--quiet', '--out', teacher]).code).toBe(0);
     const out = join(scratch, 'study');
@@ -98,12 +98,16 @@ describe('a lock per output folder', () => {
     const sleeper = spawn('sleep', ['600']);
     mkdirSync(`${cell}.lock`, { recursive: true });
     writeFileSync(`${cell}.lock/holder.json`, JSON.stringify({ host: hostname(), pid: sleeper.pid, since: '2026-01-01T00:00:00.000Z' }));
-    const run = sdt(['study', '--teacher', teacher, '--limit', '400', '--epochs', '1', '--seeds', '1', '--depths', '2', '--temperatures', '2', '--depth', '2', '--no-cart', '--no-report', '--out', out, '--quiet']);
-    sleeper.kill('SIGKILL');
-    expect(expectOneSentence(run)).toContain(`${cell} is in use by another sdt process (pid ${sleeper.pid} on ${hostname()}`);
+    const run = startSdt(['study', '--teacher', teacher, '--limit', '400', '--epochs', '1', '--seeds', '1', '--depths', '2', '--temperatures', '2', '--depth', '2', '--no-cart', '--no-report', '--out', out]);
+    await until(() => /d2-T2-s1: trained/.test(run.stderr()), 'the free cell', 180_000);
+    expect(run.stderr()).toMatch(new RegExp(`cell 1/3 d2-hard-s1: being trained by pid ${sleeper.pid} on ${hostname()}; passed over`));
     expect(existsSync(join(cell, 'manifest.json'))).toBe(false);
-    expect(existsSync(`${out}.lock`)).toBe(false); // the study's own lock is released on the way out
-  });
+    sleeper.kill('SIGKILL');
+    expect((await run.exit).code, run.stderr()).toBe(0);
+    expect(run.stderr()).toContain(`note: took over the lock of ${cell} left by pid ${sleeper.pid} on ${hostname()}`);
+    expect(existsSync(join(cell, 'manifest.json'))).toBe(true);
+    expect(existsSync(`${out}.lock`)).toBe(false);
+  }, 240_000);
 });
 
 describe('a finished run is never replaced silently', () => {

@@ -3,12 +3,15 @@ import { Command, Option } from 'commander';
 import { CART_DEFAULTS } from '../distill/trainCart.js';
 import { TRANSFER_KINDS, type TransferKind } from '../distill/transfer.js';
 import { SdtError } from '../errors.js';
+import { join } from 'node:path';
 import { checkOutFolder } from '../runs/files.js';
-import { withFolderLock } from '../runs/folderLock.js';
+import { readStageMetrics } from '../distill/stages.js';
+import { cellStates, readStudy, statusText } from '../study/cellStates.js';
 import { runStudy } from '../study/runStudy.js';
+import { parseShard, slurmShard } from '../study/shard.js';
 import { writeStudySummary } from '../study/writeSummary.js';
 import { requireImageData } from './checks.js';
-import { applyQuick, dataConfig, defaultRunFolder, note, openDataset, type RunArgs, say, startBackend } from './context.js';
+import { applyQuick, dataConfig, defaultRunFolder, openDataset, type RunArgs, say, startBackend } from './context.js';
 import { common, integerOption, numberOption } from './options.js';
 import { addTeacherOptions, teacherOptionsFrom } from './teacher.js';
 import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
@@ -38,6 +41,9 @@ interface StudyArgs extends RunArgs, Record<string, unknown> {
   alpha: number;
   teacher?: string;
   cart?: boolean;
+  shard?: string;
+  status?: boolean;
+  summarize?: boolean;
   quick?: boolean;
 }
 
@@ -64,6 +70,9 @@ export function studyCommand(): Command {
     .option('--no-cart', 'leave out CART (fitted once per depth)')
     .option('--no-report', 'skip the report (report.html, report.md, report.json) at the end')
     .option('--quick', `a small study in a few minutes (${Object.entries(QUICK).map(([k, v]) => `${k} ${v}`).join(', ')})`)
+    .option('--shard <I/N>', 'only cells I, I+N, I+2N, … of the grid (0 ≤ I < N); default: the Slurm array task, if any')
+    .option('--status', 'print where every cell of the study in --out stands (done, running where and for how long, pending, failed) and stop')
+    .option('--summarize', 'write the summary, plots and report of the cells finished so far in --out and stop')
     .addOption(common.force())
     .addOption(common.json())
     .addOption(common.quiet())
@@ -73,50 +82,94 @@ export function studyCommand(): Command {
       'temperature sweep: every --temperatures at --depth. Run the same command again to',
       'continue an interrupted study: finished cells are kept, a cell in progress resumes.',
       '',
+      'Workers: any number of the same command on machines sharing --out split the grid,',
+      'each claiming the next free cell (a lock in its folder); a cell whose worker died is',
+      'taken over from its checkpoint. The worker finishing the last cell writes the summary.',
+      'Each study process uses one wasm thread unless SDT_WASM_THREADS says otherwise.',
+      '',
       'Example:',
       '  sdt study --quick --out runs/study-quick',
       '  sdt study --dataset fashion-mnist --out runs/study-fashion',
       '  sdt study --teacher results/mnist/distill/teacher --depths 2,4,6,8 --epochs 10 --out runs/study-mnist',
+      '  sdt study --quick --out /shared/study --shard 0/4    # one of four workers (see README: cluster)',
+      '  sdt study --out /shared/study --status',
     ].join('\n'));
   addTreeOptions(command);
   addTeacherOptions(command, 'teacher');
   return command.action(async (parsed: StudyArgs, self: Command) => {
     if (parsed.quick) applyQuick(self, parsed, QUICK);
     const quiet = Boolean(parsed.quiet);
+    if (parsed.status || parsed.summarize) {
+      if (!parsed.out) throw new SdtError(`--${parsed.status ? 'status' : 'summarize'} needs the study's --out DIR.`);
+      return parsed.status ? printStatus(parsed.out) : summarizeFinished(parsed.out, parsed, quiet);
+    }
     if (self.getOptionValueSource('transfer') === 'cli') throw new SdtError('a study sets the transfer set per cell: give --transfers LIST, not --transfer.');
     const tree = treeOptionsFrom({ ...parsed, seed: 1 });
     const seeds = Array.from({ length: parsed.seeds }, (_, i) => i + 1);
     const out = checkOutFolder(parsed.out ?? defaultRunFolder('study', parsed.dataset));
-    await withFolderLock(out, async () => {
-      const backend = await startBackend({ backend: parsed.backend, quiet });
-      const dataset = openDataset({ ...parsed, seed: 1, quiet });
-      if (!parsed.teacher) requireImageData(dataset);
-      const study = await runStudy(
-        dataset,
-        {
-          grid: { seeds, depths: parsed.depths, temperatures: parsed.temperatures, depth: tree.depth, temperature: parsed.temperature, transfers: parsed.transfers, cart: Boolean(parsed.cart) },
-          tree,
-          alpha: parsed.alpha,
-          teacher: teacherOptionsFrom({ ...parsed, seed: 1 }, 'teacher'),
-          teacherFolder: parsed.teacher,
-          cart: CART_DEFAULTS,
-          force: Boolean(parsed.force),
-        },
-        out,
-        backend,
-        dataConfig(dataset, parsed),
-        { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet) },
-      );
-      const { settings, table } = await writeStudySummary(out, study, {
-        dataset: dataset.name,
-        temperature: parsed.temperature,
-        depth: tree.depth,
-        report: Boolean(parsed.report),
-        backend: parsed.backend,
-        say: (line) => say({ quiet }, line),
-      });
-      if (parsed.json) process.stdout.write(JSON.stringify({ study: out, teacherAccuracy: study.teacherAccuracy, settings }) + '\n');
-      else process.stdout.write(`${table}\n\nwrote ${out}\n`);
-    }, { say: note });
+    const shard = parsed.shard ? parseShard(parsed.shard) : slurmShard();
+    // Several workers on one machine would slow each other down at a thread per core (README, Benchmarks); 1 and 2 threads give the same bits.
+    process.env.SDT_WASM_THREADS ??= '1';
+    const backend = await startBackend({ backend: parsed.backend, quiet });
+    const dataset = openDataset({ ...parsed, seed: 1, quiet });
+    if (!parsed.teacher) requireImageData(dataset);
+    if (shard) say({ quiet }, `shard ${shard.index}/${shard.count} (${shard.source})`);
+    const study = await runStudy(
+      dataset,
+      {
+        grid: { seeds, depths: parsed.depths, temperatures: parsed.temperatures, depth: tree.depth, temperature: parsed.temperature, transfers: parsed.transfers, cart: Boolean(parsed.cart) },
+        tree,
+        alpha: parsed.alpha,
+        teacher: teacherOptionsFrom({ ...parsed, seed: 1 }, 'teacher'),
+        teacherFolder: parsed.teacher,
+        cart: CART_DEFAULTS,
+        force: Boolean(parsed.force),
+        shard,
+      },
+      out,
+      backend,
+      dataConfig(dataset, parsed),
+      { say: (line) => say({ quiet }, line), progress: (label, epochs) => trainingProgress(label, epochs, quiet) },
+    );
+    if (!study.writesSummary) {
+      const left = study.unfinished ? `${study.unfinished} cells of the study are not finished yet` : 'another worker finished the last cell';
+      if (parsed.json) process.stdout.write(JSON.stringify({ study: out, finishedCells: study.cells.length, unfinishedCells: study.unfinished }) + '\n');
+      else process.stdout.write(`this worker's cells are done; ${left}, and the worker that finishes the last writes the summary (or: sdt study --out ${out} --summarize)\n`);
+      return;
+    }
+    const { settings, table } = await writeStudySummary(out, study, {
+      dataset: dataset.name,
+      temperature: parsed.temperature,
+      depth: tree.depth,
+      report: Boolean(parsed.report),
+      backend: parsed.backend,
+      say: (line) => say({ quiet }, line),
+    });
+    if (parsed.json) process.stdout.write(JSON.stringify({ study: out, teacherAccuracy: study.teacherAccuracy, settings }) + '\n');
+    else process.stdout.write(`${table}\n\nwrote ${out}\n`);
   });
+}
+
+function printStatus(out: string): void {
+  const { cells } = readStudy(out);
+  process.stdout.write(statusText(cellStates(out, cells)) + '\n');
+}
+
+/** `--summarize`: the summary, plots and report of the cells finished so far. */
+async function summarizeFinished(out: string, parsed: StudyArgs, quiet: boolean): Promise<void> {
+  const { config, cells, teacherFolder } = readStudy(out);
+  const done = cellStates(out, cells).filter((s) => s.state === 'done').map((s) => s.cell);
+  if (!done.length) throw new SdtError(`${out} has no finished cell to summarize yet.`);
+  const teacherAccuracy = readStageMetrics(teacherFolder).test.accuracy as number;
+  const results = done.map((cell) => ({ cell, folder: join(out, cell.name), metrics: readStageMetrics(join(out, cell.name)) }));
+  const { settings, table } = await writeStudySummary(out, { teacherFolder, teacherAccuracy, cells: results }, {
+    dataset: config.dataset,
+    temperature: config.temperature,
+    depth: config.depth,
+    report: Boolean(parsed.report),
+    backend: parsed.backend,
+    say: (line) => say({ quiet }, line),
+  });
+  if (parsed.json) process.stdout.write(JSON.stringify({ study: out, teacherAccuracy, settings, finishedCells: done.length, cells: cells.length }) + '\n');
+  else process.stdout.write(`${table}\n\nsummarized ${done.length} of ${cells.length} cells in ${out}\n`);
 }

@@ -28,7 +28,7 @@ export function configDifferences(before: Record<string, unknown>, now: Record<s
   return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => `${k} ${a.get(k) ?? 'unset'} (now ${b.get(k) ?? 'unset'})`);
 }
 
-function dataDifferences(before: DataFile[], now: DataFile[]): string[] {
+export function dataDifferences(before: DataFile[], now: DataFile[]): string[] {
   return now
     .filter((file) => before.some((f) => f.role === file.role && f.sha256 !== file.sha256))
     .map((file) => `${file.role} data ${before.find((f) => f.role === file.role)!.sha256.slice(0, 12)}… (now ${file.path}, ${file.sha256.slice(0, 12)}…)`);

@@ -21,8 +21,15 @@ import { guardFolder, temporaryOwner } from '../atomicWrite.js';
 // stands aside, and Node's own choice holds: the write fails with EFBIG, one sentence.
 process.on('SIGXFSZ', () => undefined);
 
-/** How long a lock of another host may go without a refresh before it counts as abandoned. */
-export const STALE_MS = 60_000;
+/**
+ * How long a lock of another host may go without a refresh (its heartbeat: proper-lockfile
+ * touches the lock's mtime every STALE_MS / 2) before it counts as abandoned;
+ * SDT_LOCK_STALE_SECONDS changes it (at least 10 s), e.g. for clusters with slow shared folders.
+ */
+export const STALE_MS = (() => {
+  const given = Number(process.env.SDT_LOCK_STALE_SECONDS);
+  return Number.isFinite(given) && given >= 10 ? given * 1000 : 60_000;
+})();
 const HOLDER = 'holder.json';
 
 export interface Holder {
@@ -79,11 +86,34 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-const describeHolder = (h: Holder) => `pid ${h.pid} on ${h.host}, since ${h.since}`;
+export const describeHolder = (h: Holder) => `pid ${h.pid} on ${h.host}, since ${h.since}`;
 
-function busy(path: string, holder: Holder | undefined): SdtError {
-  const who = holder ? `another sdt process (${describeHolder(holder)})` : 'another sdt process (which has not yet recorded its pid)';
-  return new SdtError(`${path} is in use by ${who}; wait for it to finish, or choose another output.`);
+/** The refusal of a lock another live process holds; study workers catch it and move on. */
+export class FolderBusy extends SdtError {
+  constructor(readonly path: string, readonly holder: Holder | undefined) {
+    const who = holder ? `another sdt process (${describeHolder(holder)})` : 'another sdt process (which has not yet recorded its pid)';
+    super(`${path} is in use by ${who}; wait for it to finish, or choose another output.`);
+  }
+}
+
+const busy = (path: string, holder: Holder | undefined) => new FolderBusy(path, holder);
+
+export interface LockState {
+  holder: Holder | undefined;
+  /** Milliseconds since the holder's last heartbeat (the lock's mtime). */
+  heartbeatAge: number;
+  /** Held by a process that still runs (this host) or that refreshed it within STALE_MS (another host). */
+  live: boolean;
+}
+
+/** Who holds the lock of `path`, if anyone, and whether the holder is still alive. */
+export function lockState(path: string): LockState | undefined {
+  const stat = statSync(lockPath(path), { throwIfNoEntry: false });
+  if (!stat) return undefined;
+  const holder = readHolder(path);
+  const heartbeatAge = Date.now() - stat.mtimeMs;
+  const live = holder?.host === hostname() ? isRunning(holder.pid) : heartbeatAge < STALE_MS;
+  return { holder, heartbeatAge, live };
 }
 
 /** The lock of a holder on this host whose process is gone: removed, with a note of whose it was. */
@@ -190,5 +220,21 @@ export async function withFolderLock<T>(path: string, work: () => Promise<T> | T
     // A run that made its folder and failed before writing anything leaves no empty folder behind.
     if (!existed) removeIfEmpty(path);
     if (createdParent) removeIfEmpty(dirname(resolve(path)), createdParent);
+  }
+}
+
+/**
+ * Runs `work` (which takes a lock) once no live process holds that lock, polling every
+ * `pollMs`: what a study worker does for what it cannot skip (the teacher, the manifest).
+ */
+export async function whenFree<T>(work: () => Promise<T>, say: (line: string) => void, pollMs = 2000): Promise<T> {
+  for (let told = false; ; told = true) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof FolderBusy)) throw error;
+      if (!told) say(`waiting for ${error.path}, held by ${error.holder ? describeHolder(error.holder) : 'another sdt process'}`);
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
   }
 }

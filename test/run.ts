@@ -21,7 +21,7 @@ export function sdt(args: string[], env: Record<string, string> = {}): Run {
  */
 export function expectOneSentence(run: Run): string {
   if (run.code !== 1) throw new Error(`expected exit 1 (the user's input or environment), got ${run.code}: ${run.stderr}${run.stdout}`);
-  const lines = run.stderr.trim().split('\n').filter((l) => !l.startsWith('backend:') && !l.startsWith('dataset:'));
+  const lines = run.stderr.trim().split('\n').filter((l) => !l.startsWith('backend:') && !l.startsWith('dataset:') && !l.startsWith('note:'));
   if (lines.length !== 1 || /\n\s+at /.test(run.stderr) || /internal error/.test(run.stderr)) throw new Error(`expected one sentence, got:\n${run.stderr}`);
   return lines[0];
 }

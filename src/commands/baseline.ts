@@ -7,12 +7,11 @@ import { TREE_MODEL_NAME } from '../models/treeFile.js';
 import { checkOutFolder } from '../runs/files.js';
 import { createManifest } from '../runs/manifest.js';
 import { withFolderLock } from '../runs/folderLock.js';
-import { checkBatchSize } from './checks.js';
 import { alreadyFinished, dataConfig, defaultRunFolder, note, openDataset, type RunArgs, say, startBackend } from './context.js';
 import { common, trainingRunOptions } from './options.js';
 import { resumedOptions } from './resume.js';
 import { trainingProgress } from './trainingProgress.js';
-import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
+import { addTreeOptions, fitTreeToData, treeOptionsFrom } from './treeOptions.js';
 
 export function baselineCommand(): Command {
   const command = trainingRunOptions(new Command('baseline'))
@@ -25,17 +24,20 @@ export function baselineCommand(): Command {
     .addHelpText('after', '\nExample:\n  sdt baseline --depth 8 --epochs 25 --out runs/baseline-d8\n  sdt baseline --limit 2000 --depth 4 --epochs 3   # a quick try\n  sdt baseline --resume runs/baseline-d8            # continue after Ctrl-C');
   addTreeOptions(command);
   return command.action(async (given: Record<string, unknown>, self: Command) =>
-    runBaseline((given.resume ? resumedOptions(self, given, given.resume as string) : given) as RunArgs & Record<string, unknown>));
+    runBaseline(
+      (given.resume ? resumedOptions(self, given, given.resume as string) : given) as RunArgs & Record<string, unknown>,
+      // A resumed run's options are its recorded ones, already fitted to the data.
+      (name) => Boolean(given.resume) || self.getOptionValueSource(name) === 'cli',
+    ));
 }
 
-async function runBaseline(parsed: RunArgs & Record<string, unknown>): Promise<void> {
-  const options = treeOptionsFrom(parsed);
+async function runBaseline(parsed: RunArgs & Record<string, unknown>, chosen: (name: string) => boolean): Promise<void> {
   const quiet = Boolean(parsed.quiet);
   const out = checkOutFolder(parsed.out ?? defaultRunFolder('baseline', parsed.dataset));
   await withFolderLock(out, async () => {
     const backend = await startBackend({ backend: parsed.backend, quiet });
-    const dataset = openDataset({ ...parsed, seed: options.seed, quiet });
-    checkBatchSize(options, dataset);
+    const dataset = openDataset({ ...parsed, seed: parsed.seed as number, quiet });
+    const options = fitTreeToData(treeOptionsFrom(parsed), dataset, parsed, chosen);
     const K = dataset.classNames.length;
     const config = { ...dataConfig(dataset, parsed), ...options };
     if (alreadyFinished(out, 'baseline', config, dataset.files, parsed)) return;

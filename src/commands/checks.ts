@@ -3,16 +3,10 @@ import type { Dataset } from '../data/dataset.js';
 import { featureCount } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
 
-/** The CNN teacher reads images ([height, width, channels]). */
-export function requireImageData(dataset: Dataset): void {
-  if (dataset.inputShape.length !== 3) throw new SdtError(`the CNN teacher needs image data; ${dataset.name} has inputs of shape [${dataset.inputShape}].`);
-}
-
-/** A batch must fit in the training examples left after the validation split. */
-export function checkBatchSize(options: { batchSize: number; validation: number }, dataset: Dataset): void {
-  const trainingRows = Math.floor(dataset.train.n * (1 - options.validation));
-  if (options.batchSize > trainingRows) {
-    throw new SdtError(`--batch-size ${options.batchSize} is larger than the ${trainingRows} training examples; the allowed range here is 1–${trainingRows}.`);
+/** The CNN teacher reads images ([height, width, channels]); `instead` names the option that picks the MLP. */
+export function requireImageData(dataset: Dataset, instead: string): void {
+  if (dataset.inputShape.length !== 3) {
+    throw new SdtError(`the CNN teacher needs image data; ${dataset.name} has inputs of shape [${dataset.inputShape}], so use ${instead} (the default for tables).`);
   }
 }
 

@@ -28,6 +28,14 @@ export function applyQuick(command: Command, parsed: Record<string, unknown>, qu
   }
 }
 
+/**
+ * Whether the user chose an option (on the command line, or through --quick): the epochs
+ * and batch size fitted to the data (fitToData.ts) apply only to options not chosen.
+ */
+export function chosenOptions(command: Command, parsed: Record<string, unknown>, quick: Record<string, unknown> = {}): (name: string) => boolean {
+  return (name) => (Boolean(parsed.quick) && name in quick) || command.getOptionValueSource(name) === 'cli';
+}
+
 export interface DataOptions {
   dataset: string;
   dataDir?: string;
@@ -56,6 +64,7 @@ export function openDataset(options: DataOptions): Dataset {
   const started = performance.now();
   const dataset = loadDataset(options.dataset, { dataDir: options.dataDir, limit: options.limit, seed: options.seed });
   say(options, `dataset: ${dataset.name}, ${dataset.train.n} training and ${dataset.test.n} test examples (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  for (const note of dataset.notes ?? []) say(options, `note: ${note}`);
   return dataset;
 }
 

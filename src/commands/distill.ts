@@ -9,11 +9,10 @@ import { SdtError } from '../errors.js';
 import { createProgress } from '../progress.js';
 import { checkOutFolder } from '../runs/files.js';
 import { withFolderLock } from '../runs/folderLock.js';
-import { checkBatchSize, requireImageData } from './checks.js';
-import { alreadyFinished, applyQuick, dataConfig, defaultRunFolder, note, openDataset, type RunArgs, say, startBackend } from './context.js';
+import { alreadyFinished, applyQuick, chosenOptions, dataConfig, defaultRunFolder, note, openDataset, type RunArgs, say, startBackend } from './context.js';
 import { common, integerOption, numberOption, trainingRunOptions } from './options.js';
-import { addTeacherOptions, teacherOptionsFrom } from './teacher.js';
-import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
+import { addTeacherOptions, teacherForData, teacherOptionsFrom } from './teacher.js';
+import { addTreeOptions, fitTreeToData, treeOptionsFrom } from './treeOptions.js';
 import { trainingProgress } from './trainingProgress.js';
 
 /** What --quick changes, unless the option is given explicitly: about a minute in all. */
@@ -31,7 +30,7 @@ interface DistillArgs extends RunArgs, Record<string, unknown> {
 
 export function distillCommand(): Command {
   const command = trainingRunOptions(new Command('distill'))
-    .description('the main job: train (or reuse) the CNN teacher, the baseline tree on hard labels, the distilled tree on the teacher\'s soft targets and CART; compare them')
+    .description('the main job: train (or reuse) the teacher (CNN for images, MLP for tables), the baseline tree on hard labels, the distilled tree on the teacher\'s soft targets and CART; compare them')
     .addOption(common.out('the job (teacher/, baseline/, distilled/, cart/, comparison.md)'))
     .option('--teacher <dir>', 'reuse this teacher run folder instead of training one')
     .option('--resume <dir>', 'continue an interrupted job in this folder (give the options it was started with)')
@@ -49,17 +48,17 @@ export function distillCommand(): Command {
   return command.action(async (parsed: DistillArgs, self: Command) => {
     if (parsed.quick) applyQuick(self, parsed, QUICK);
     const quiet = Boolean(parsed.quiet);
-    const tree = treeOptionsFrom(parsed);
-    const teacher = teacherOptionsFrom(parsed, 'teacher');
+    const chosen = chosenOptions(self, parsed, QUICK);
     const out = checkOutFolder(parsed.resume ?? parsed.out ?? defaultRunFolder('distill', parsed.dataset));
     if (parsed.resume && !['teacher', 'baseline', 'distilled'].some((stage) => existsSync(join(parsed.resume!, stage)))) {
       throw new SdtError(`${parsed.resume} holds no distill job to resume (no teacher/, baseline/ or distilled/ folder).`);
     }
     await withFolderLock(out, async () => {
       const backend = await startBackend({ backend: parsed.backend, quiet });
-      const dataset = openDataset({ ...parsed, seed: tree.seed, quiet });
-      requireImageData(dataset);
-      checkBatchSize(tree, dataset);
+      const dataset = openDataset({ ...parsed, seed: parsed.seed as number, quiet });
+      const tree = fitTreeToData(treeOptionsFrom(parsed), dataset, parsed, chosen);
+      // A given teacher is used as it is; its options only describe one trained here.
+      const teacher = teacherForData(teacherOptionsFrom(parsed, 'teacher'), dataset, parsed.teacher ? { ...parsed, quiet: true } : parsed, chosen, 'teacher');
       const options: DistillOptions = {
         teacher,
         teacherFolder: parsed.teacher,

@@ -26,6 +26,22 @@ export function numberOption(flags: string, description: string, min: number, ma
   return fallback === undefined ? option : option.default(fallback);
 }
 
+/**
+ * A comma-separated list of numbers, each checked; a set (duplicates dropped, sorted) unless
+ * `sequence`, which keeps the order and takes whole numbers only (layer sizes).
+ */
+export function listOption(flags: string, description: string, min: number, max: number, fallback: number[], sequence = false): Option {
+  const option = new Option(flags, `${description} (comma-separated, each ${min}–${max})`).default(fallback, fallback.join(','));
+  const kind = sequence ? 'whole numbers' : 'numbers';
+  return option.argParser((value: string) => {
+    const list = value.split(',').map((v) => Number(v.trim()));
+    if (!list.length || list.some((v) => !Number.isFinite(v) || v < min || v > max || (sequence && !Number.isInteger(v)))) {
+      throw new SdtError(`${option.long} must be a comma-separated list of ${kind} from ${min} to ${max}, not "${value}".`);
+    }
+    return sequence ? list : [...new Set(list)].sort((a, b) => a - b);
+  });
+}
+
 export function choiceOption(flags: string, description: string, choices: string[], fallback?: string): Option {
   const option = new Option(flags, description).choices(choices);
   return fallback === undefined ? option : option.default(fallback);

@@ -10,26 +10,14 @@ import { cellStates, readStudy, statusText } from '../study/cellStates.js';
 import { runStudy } from '../study/runStudy.js';
 import { parseShard, slurmShard } from '../study/shard.js';
 import { writeStudySummary } from '../study/writeSummary.js';
-import { requireImageData } from './checks.js';
-import { applyQuick, dataConfig, defaultRunFolder, openDataset, type RunArgs, say, startBackend } from './context.js';
-import { common, integerOption, numberOption } from './options.js';
-import { addTeacherOptions, teacherOptionsFrom } from './teacher.js';
-import { addTreeOptions, treeOptionsFrom } from './treeOptions.js';
+import { applyQuick, chosenOptions, dataConfig, defaultRunFolder, openDataset, type RunArgs, say, startBackend } from './context.js';
+import { common, integerOption, listOption, numberOption } from './options.js';
+import { addTeacherOptions, teacherForData, teacherOptionsFrom } from './teacher.js';
+import { addTreeOptions, fitTreeToData, treeOptionsFrom } from './treeOptions.js';
 import { trainingProgress } from './trainingProgress.js';
 
 /** What --quick changes, unless given explicitly: a whole study in a few minutes. */
 const QUICK: Record<string, unknown> = { limit: 3000, seeds: 2, depths: [2, 4], temperatures: [1, 4], depth: 4, epochs: 8, teacherEpochs: 2 };
-
-function listOption(flags: string, description: string, min: number, max: number, fallback: number[]): Option {
-  const option = new Option(flags, `${description} (comma-separated, each ${min}–${max})`).default(fallback, fallback.join(','));
-  return option.argParser((value: string) => {
-    const list = value.split(',').map((v) => Number(v.trim()));
-    if (!list.length || list.some((v) => !Number.isFinite(v) || v < min || v > max)) {
-      throw new SdtError(`${option.long} must be a comma-separated list of numbers from ${min} to ${max}, not "${value}".`);
-    }
-    return [...new Set(list)].sort((a, b) => a - b);
-  });
-}
 
 /** Besides these, the tree's and the teacher's options (treeOptions.ts, teacher.ts). */
 interface StudyArgs extends RunArgs, Record<string, unknown> {
@@ -104,7 +92,7 @@ export function studyCommand(): Command {
       return parsed.status ? printStatus(parsed.out) : summarizeFinished(parsed.out, parsed, quiet);
     }
     if (self.getOptionValueSource('transfer') === 'cli') throw new SdtError('a study sets the transfer set per cell: give --transfers LIST, not --transfer.');
-    const tree = treeOptionsFrom({ ...parsed, seed: 1 });
+    const chosen = chosenOptions(self, parsed, QUICK);
     const seeds = Array.from({ length: parsed.seeds }, (_, i) => i + 1);
     const out = checkOutFolder(parsed.out ?? defaultRunFolder('study', parsed.dataset));
     const shard = parsed.shard ? parseShard(parsed.shard) : slurmShard();
@@ -112,7 +100,9 @@ export function studyCommand(): Command {
     process.env.SDT_WASM_THREADS ??= '1';
     const backend = await startBackend({ backend: parsed.backend, quiet });
     const dataset = openDataset({ ...parsed, seed: 1, quiet });
-    if (!parsed.teacher) requireImageData(dataset);
+    const tree = fitTreeToData(treeOptionsFrom({ ...parsed, seed: 1 }), dataset, parsed, chosen);
+    // A given teacher is used as it is; its options only describe one trained here.
+    const teacher = teacherForData(teacherOptionsFrom({ ...parsed, seed: 1 }, 'teacher'), dataset, parsed.teacher ? { ...parsed, quiet: true } : parsed, chosen, 'teacher');
     if (shard) say({ quiet }, `shard ${shard.index}/${shard.count} (${shard.source})`);
     const study = await runStudy(
       dataset,
@@ -120,7 +110,7 @@ export function studyCommand(): Command {
         grid: { seeds, depths: parsed.depths, temperatures: parsed.temperatures, depth: tree.depth, temperature: parsed.temperature, transfers: parsed.transfers, cart: Boolean(parsed.cart) },
         tree,
         alpha: parsed.alpha,
-        teacher: teacherOptionsFrom({ ...parsed, seed: 1 }, 'teacher'),
+        teacher,
         teacherFolder: parsed.teacher,
         cart: CART_DEFAULTS,
         force: Boolean(parsed.force),
@@ -162,7 +152,9 @@ async function summarizeFinished(out: string, parsed: StudyArgs, quiet: boolean)
   if (!done.length) throw new SdtError(`${out} has no finished cell to summarize yet.`);
   const teacherAccuracy = readStageMetrics(teacherFolder).test.accuracy as number;
   const results = done.map((cell) => ({ cell, folder: join(out, cell.name), metrics: readStageMetrics(join(out, cell.name)) }));
-  const { settings, table } = await writeStudySummary(out, { teacherFolder, teacherAccuracy, cells: results }, {
+  // The study records its teacher's options: an MLP's carry its architecture.
+  const teacherName = (config.teacher as { arch?: string } | undefined)?.arch === 'mlp' ? 'MLP teacher' : 'CNN teacher';
+  const { settings, table } = await writeStudySummary(out, { teacherFolder, teacherName, teacherAccuracy, cells: results }, {
     dataset: config.dataset,
     temperature: config.temperature,
     depth: config.depth,

@@ -1,12 +1,15 @@
-/** `sdt teacher`: trains the CNN teacher and saves it in TensorFlow.js's layers format. */
+/** `sdt teacher`: trains the teacher (CNN for images, MLP for tables) and saves it in TensorFlow.js's layers format. */
 import { Command } from 'commander';
-import { TEACHER_DEFAULTS, trainTeacher, type TeacherOptions } from '../distill/trainTeacher.js';
+import type { Dataset } from '../data/dataset.js';
+import { fitToData, MIN_STEPS, trainingRows } from '../distill/fitToData.js';
+import { MLP_HIDDEN, TEACHER_DEFAULTS, trainTeacher, type TeacherOptions } from '../distill/trainTeacher.js';
+import { defaultTeacherArch, type TeacherArch } from '../models/teacher.js';
 import { pickOptions } from '../pickOptions.js';
 import { checkOutFolder } from '../runs/files.js';
 import { withFolderLock } from '../runs/folderLock.js';
 import { requireImageData } from './checks.js';
-import { alreadyFinished, dataConfig, defaultRunFolder, note, openDataset, type RunArgs, startBackend } from './context.js';
-import { choiceOption, common, integerOption, numberOption, trainingRunOptions } from './options.js';
+import { alreadyFinished, dataConfig, defaultRunFolder, note, openDataset, type RunArgs, say, startBackend } from './context.js';
+import { choiceOption, common, integerOption, listOption, numberOption, trainingRunOptions } from './options.js';
 import { resumedOptions } from './resume.js';
 import { trainingProgress } from './trainingProgress.js';
 
@@ -15,11 +18,14 @@ export function addTeacherOptions(command: Command, prefix = ''): Command {
   const p = prefix ? `${prefix}-` : '';
   const what = prefix ? 'teacher ' : '';
   return command
-    .addOption(integerOption(`--${p}epochs <n>`, `${what}training epochs`, 1, 1000, d.epochs))
-    .addOption(integerOption(`--${p}batch-size <n>`, `${what}examples per batch`, 1, 65536, d.batchSize))
+    .addOption(choiceOption(`--${p}arch <name>`, `${what}architecture (default: cnn for images, mlp for tables)`, ['cnn', 'mlp']))
+    .addOption(listOption(`--${p}hidden <sizes>`, `${what}MLP hidden layer sizes`, 1, 65536, MLP_HIDDEN, true))
+    .addOption(integerOption(`--${p}epochs <n>`, `${what}training epochs (unless given, raised to reach --${p}min-steps)`, 1, 100000, d.epochs))
+    .addOption(integerOption(`--${p}batch-size <n>`, `${what}examples per batch (unless given, at most a tenth of the training examples, at least 16)`, 1, 65536, d.batchSize))
+    .addOption(integerOption(`--${p}min-steps <n>`, `${what}fewest optimisation steps when --${p}epochs is not given`, 0, 10_000_000, MIN_STEPS))
     .addOption(numberOption(`--${p}lr <rate>`, `${what}learning rate (Adam)`, 1e-7, 10, d.lr))
     .addOption(choiceOption(`--${p}schedule <name>`, `${what}learning-rate schedule`, ['constant', 'cosine'], d.schedule))
-    .addOption(numberOption(`--${p}dropout <rate>`, `${what}dropout before the dense layer`, 0, 0.9, d.dropout))
+    .addOption(numberOption(`--${p}dropout <rate>`, `${what}dropout before the CNN's dense layer, after each MLP hidden layer`, 0, 0.9, d.dropout))
     .addOption(integerOption(`--${p}patience <epochs>`, `${what}early-stopping patience (0: never stop early)`, 0, 1000, d.patience));
 }
 
@@ -29,26 +35,40 @@ export function teacherOptionsFrom(parsed: Record<string, unknown>, prefix = '')
   return pickOptions(TEACHER_DEFAULTS, parsed, (name) => (prefix && !shared.includes(name) ? prefix + name[0].toUpperCase() + name.slice(1) : name));
 }
 
+/**
+ * The options for this dataset: the architecture (chosen, or the CNN for images and the MLP
+ * for tables) and the epochs and batch size fitted to the data unless given.
+ */
+export function teacherForData(options: TeacherOptions, dataset: Dataset, parsed: Record<string, unknown>, chosen: (name: string) => boolean, prefix = ''): TeacherOptions {
+  const key = (name: string) => (prefix ? prefix + name[0].toUpperCase() + name.slice(1) : name);
+  const flag = prefix ? `--${prefix}-` : '--';
+  const arch = (parsed[key('arch')] as TeacherArch | undefined) ?? defaultTeacherArch(dataset.inputShape);
+  if (arch === 'cnn') requireImageData(dataset, `${flag}arch mlp`);
+  const fitted = fitToData(options, trainingRows(dataset.train.n, options.validation), (name) => chosen(key(name)), parsed[key('minSteps')] as number, flag);
+  for (const note of fitted.notes) say({ quiet: Boolean(parsed.quiet) }, `note: teacher ${note}`);
+  return arch === 'mlp' ? { ...fitted.options, arch, hidden: parsed[key('hidden')] as number[] } : fitted.options;
+}
+
 export function teacherCommand(): Command {
   const command = trainingRunOptions(new Command('teacher'))
-    .description('train the CNN teacher (conv 5×5×32 → pool → conv 5×5×64 → pool → dense) and save it in TensorFlow.js format')
+    .description('train the teacher (images: CNN conv 5×5×32 → pool → conv 5×5×64 → pool → dense; tables: MLP, --hidden 256,256) and save it in TensorFlow.js format')
     .addOption(common.out('the teacher run (model.json, weights.bin, manifest.json, metrics.json)'))
     .addOption(numberOption('--validation <share>', 'share of the training set held out for validation', 0, 0.5, TEACHER_DEFAULTS.validation))
     .addOption(common.resume())
     .addOption(common.force())
     .addOption(common.json())
     .addOption(common.quiet())
-    .addHelpText('after', '\nExample:\n  sdt teacher --out runs/teacher-mnist\n  sdt teacher --limit 2000 --epochs 1   # a quick try\n  sdt teacher --resume runs/teacher-mnist   # continue after Ctrl-C');
+    .addHelpText('after', '\nExample:\n  sdt teacher --out runs/teacher-mnist\n  sdt teacher --dataset csv:letter-recognition.csv --out runs/teacher-letter   # an MLP\n  sdt teacher --limit 2000 --epochs 1   # a quick try\n  sdt teacher --resume runs/teacher-mnist   # continue after Ctrl-C');
   addTeacherOptions(command);
   return command.action(async (given: Record<string, unknown>, self: Command) => {
     const parsed = (given.resume ? resumedOptions(self, given, given.resume as string) : given) as RunArgs & Record<string, unknown>;
-    const options = teacherOptionsFrom(parsed);
     const quiet = Boolean(parsed.quiet);
     const out = checkOutFolder(parsed.out ?? defaultRunFolder('teacher', parsed.dataset));
     await withFolderLock(out, async () => {
       const backend = await startBackend({ backend: parsed.backend, quiet });
-      const dataset = openDataset({ ...parsed, seed: options.seed, quiet });
-      requireImageData(dataset);
+      const dataset = openDataset({ ...parsed, seed: parsed.seed as number, quiet });
+      // A resumed run's options are its recorded ones, already fitted to the data.
+      const options = teacherForData(teacherOptionsFrom(parsed), dataset, parsed, (name) => Boolean(given.resume) || self.getOptionValueSource(name) === 'cli');
       const baseConfig = { ...dataConfig(dataset, parsed), seed: options.seed };
       if (alreadyFinished(out, 'teacher', { ...baseConfig, ...options }, dataset.files, parsed)) return;
       const teacher = await trainTeacher(

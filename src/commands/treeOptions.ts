@@ -1,18 +1,22 @@
 /** The soft tree's training options, shared by `sdt baseline` and `sdt distill`. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import type { Dataset } from '../data/dataset.js';
+import { fitToData, MIN_STEPS, trainingRows } from '../distill/fitToData.js';
 import { TRANSFER_KINDS } from '../distill/transfer.js';
 import { TREE_DEFAULTS, type TreeTrainingOptions } from '../distill/trainTree.js';
 import { SdtError } from '../errors.js';
 import { pickOptions } from '../pickOptions.js';
+import { say } from './context.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
 
 export function addTreeOptions(command: Command): Command {
   const d = TREE_DEFAULTS;
   return command
     .addOption(integerOption('--depth <n>', 'tree depth: levels of inner nodes', 1, 12, d.depth))
-    .addOption(integerOption('--epochs <n>', 'training epochs', 1, 1000, d.epochs))
-    .addOption(integerOption('--batch-size <n>', 'examples per batch', 1, 65536, d.batchSize))
+    .addOption(integerOption('--epochs <n>', 'training epochs (unless given, raised to reach --min-steps)', 1, 100000, d.epochs))
+    .addOption(integerOption('--batch-size <n>', 'examples per batch (unless given, at most a tenth of the training examples, at least 16)', 1, 65536, d.batchSize))
+    .addOption(integerOption('--min-steps <n>', 'fewest optimisation steps when --epochs is not given', 0, 10_000_000, MIN_STEPS))
     .addOption(choiceOption('--optimizer <name>', 'optimiser', ['adam', 'sgd'], d.optimizer))
     .addOption(numberOption('--momentum <m>', 'SGD momentum', 0, 0.999, d.momentum))
     .addOption(numberOption('--lr <rate>', 'learning rate', 1e-7, 10, d.lr))
@@ -44,4 +48,14 @@ export function treeOptionsFrom(parsed: Record<string, unknown>): TreeTrainingOp
     throw new SdtError('--anneal-start needs --beta-end: it says when β starts to move towards --beta-end.');
   }
   return pickOptions(TREE_DEFAULTS, parsed);
+}
+
+/**
+ * The tree's epochs and batch size fitted to the training rows unless given
+ * (src/distill/fitToData.ts); each change is said in a note.
+ */
+export function fitTreeToData(options: TreeTrainingOptions, dataset: Dataset, parsed: Record<string, unknown>, chosen: (name: string) => boolean): TreeTrainingOptions {
+  const fitted = fitToData(options, trainingRows(dataset.train.n, options.validation), chosen, parsed.minSteps as number);
+  for (const note of fitted.notes) say({ quiet: Boolean(parsed.quiet) }, `note: tree ${note}`);
+  return fitted.options;
 }

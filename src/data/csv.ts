@@ -3,6 +3,7 @@
  * missing or non-finite value would silently poison training, so every bad cell is
  * reported with the line an editor would show, the column and the value.
  */
+import { gunzipSync } from 'node:zlib';
 import { SdtError } from '../errors.js';
 import { describeFsError } from '../fsErrors.js';
 import { MAX_TEXT_BYTES, readBounded } from './bounded.js';
@@ -30,8 +31,10 @@ interface Row {
 }
 
 export function readCsv(path: string, options: CsvOptions = {}): CsvTable {
-  const rows = parseRows(path, readText(path));
-  if (rows.length === 0) throw new SdtError(`CSV file ${path} has no data rows (it is empty).`);
+  const parsed = parseRows(path, readText(path));
+  if (parsed.length === 0) throw new SdtError(`CSV file ${path} has no data rows (it is empty).`);
+  const counted = countHeader(parsed);
+  const rows = counted ? parsed.slice(1) : parsed;
   const width = rows[0].cells.length;
   const hasHeader = detectHeader(rows, options.labelColumn);
   const columnNames = rows[0].cells.map((cell, c) => (hasHeader && cell.trim()) || `column ${c + 1}`);
@@ -68,11 +71,34 @@ export function readCsv(path: string, options: CsvOptions = {}): CsvTable {
   }
   const classIndex = new Map(classNames.map((name, k) => [name, k]));
   const y = Int32Array.from(labels, (label) => classIndex.get(label)!);
-  return { x, y, n, featureNames: featureColumns.map((c) => columnNames[c]), classNames };
+  // A count header's names belong to the labels 0…K−1 when those are exactly the labels found.
+  const named = counted && labelIndex === width - 1 && counted.length === classNames.length && classNames.every((c, k) => c === String(k));
+  return { x, y, n, featureNames: featureColumns.map((c) => columnNames[c]), classNames: named ? counted : classNames };
 }
 
+/**
+ * scikit-learn's bundled tables (breast_cancer.csv, wine_data.csv, iris.csv) open with a
+ * count line, `n_samples,n_features,class names…`, shorter than the rows below. When the
+ * counts match the rows that follow, that line is skipped; its class names are returned.
+ */
+function countHeader(rows: Row[]): string[] | null {
+  if (rows.length < 2) return null;
+  const [first, second] = rows;
+  const [samples, features, ...names] = first.cells.map((c) => c.trim());
+  const isCount = (t: string | undefined) => t !== undefined && /^\d+$/.test(t);
+  if (!isCount(samples) || !isCount(features) || first.cells.length >= second.cells.length) return null;
+  return Number(samples) === rows.length - 1 && Number(features) === second.cells.length - 1 ? names : null;
+}
+
+/** The file's text; gzip-compressed files (detected by their magic bytes, as scikit-learn's digits.csv.gz) are inflated. */
 function readText(path: string): string {
-  return readBounded(path, `CSV file ${path}`, describeFsError, MAX_TEXT_BYTES).toString('utf8');
+  const bytes = readBounded(path, `CSV file ${path}`, describeFsError, MAX_TEXT_BYTES);
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes.toString('utf8');
+  try {
+    return gunzipSync(bytes).toString('utf8');
+  } catch {
+    throw new SdtError(`CSV file ${path} starts like gzip data but cannot be decompressed (truncated or corrupt).`);
+  }
 }
 
 /** RFC 4180 records: quoted cells may hold commas, doubled quotes and line breaks. Blank lines are skipped. */
@@ -163,7 +189,7 @@ function parseFeature(path: string, line: number, column: string, cell: string):
   if (/^[+-]?(nan|inf|infinity)$/i.test(t) || (!Number.isNaN(value) && !Number.isFinite(value))) {
     throw new SdtError(`${where}: "${t}" is not a finite number.`);
   }
-  if (Number.isNaN(value)) throw new SdtError(`${where}: "${t}" is not a number.`);
+  if (Number.isNaN(value)) throw new SdtError(`${where}: "${t}" is not a number, and features must be numbers (encode a category column as numbers first).`);
   if (!Number.isFinite(Math.fround(value))) throw new SdtError(`${where}: "${t}" is too large for a 32-bit float.`);
   return value;
 }

@@ -33,6 +33,8 @@ export interface Dataset {
   preprocessing: Preprocessing;
   /** The seed of the test split of a dataset without its own test set (CSV); model files record it, so that evaluation splits alike. */
   split?: { seed: number };
+  /** Facts about the data worth a user's attention (constant features, tiny classes), one sentence each. */
+  notes?: string[];
 }
 
 export function featureCount(dataset: Pick<Dataset, 'inputShape'>): number {

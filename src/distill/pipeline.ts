@@ -89,7 +89,7 @@ export async function runDistill(
   // comes from), and on the teacher's outputs.
   const rows: ComparisonRow[] = [
     {
-      model: 'CNN teacher',
+      model: teacher.name,
       maxPathAccuracy: teacher.testAccuracy,
       mixtureAccuracy: null,
       agreementWithTeacher: 1,

@@ -10,10 +10,16 @@ import type { Manifest } from '../runs/manifest.js';
 import { distillTargets } from './softTargets.js';
 import { cartStage, readStageMetrics, type StageHooks, teacherStage, treeStage } from './stages.js';
 import { CART_DEFAULTS } from './trainCart.js';
-import { TEACHER_DEFAULTS } from './trainTeacher.js';
+import { TEACHER_DEFAULTS, type TeacherOptions } from './trainTeacher.js';
 import { labelTargets, TREE_DEFAULTS } from './trainTree.js';
 
 export const REPRODUCIBLE = ['teacher', 'baseline', 'distilled', 'cart'];
+
+/** A teacher's options: the MLP's architecture is recorded beside them (a CNN's is not). */
+function teacherOptionsIn(config: Record<string, unknown>): TeacherOptions {
+  const options = pickOptions(TEACHER_DEFAULTS, config);
+  return config.arch === 'mlp' ? { ...options, arch: 'mlp', hidden: config.hidden as number[] } : options;
+}
 
 /** Every data file the run read must be the same file now. */
 export function checkSameData(manifest: Manifest, dataset: Dataset, manifestPath: string): void {
@@ -33,7 +39,7 @@ export async function reproduceRun(manifest: Manifest, dataset: Dataset, out: st
   const K = dataset.classNames.length;
   switch (manifest.command) {
     case 'teacher':
-      await teacherStage(dataset, pickOptions(TEACHER_DEFAULTS, config), undefined, out, backend, base, hooks, resume);
+      await teacherStage(dataset, teacherOptionsIn(config), undefined, out, backend, base, hooks, resume);
       break;
     case 'cart':
       await cartStage(dataset, pickOptions(CART_DEFAULTS, config), out, backend, base, hooks, force);

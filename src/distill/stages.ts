@@ -14,7 +14,7 @@ import { SdtError } from '../errors.js';
 import { agreement } from '../eval/metrics.js';
 import { predictCart } from '../models/cartPredict.js';
 import { CART_MODEL_NAME, cartFromJson } from '../models/cartFile.js';
-import { teacherLogits } from '../models/teacher.js';
+import { teacherArchOf, teacherLogits } from '../models/teacher.js';
 import { readModelJson } from '../models/treeFile.js';
 import { loadTeacher, TEACHER_MODEL, teacherChecksum } from '../models/teacherFile.js';
 import { priorRun } from '../runs/finishedRun.js';
@@ -50,6 +50,8 @@ export const readStageMetrics = (folder: string) => readMetrics(folder, `Remove 
 
 export interface TeacherStage extends TeacherOutputs {
   folder: string;
+  /** 'CNN teacher' or 'MLP teacher', from the model's layers. */
+  name: string;
   /** Its content checksum: a retrained teacher invalidates the trees distilled from it. */
   checksum: string;
   parameters: number;
@@ -107,6 +109,7 @@ export async function teacherStage(
   hooks.say(`teacher test accuracy ${(testAccuracy * 100).toFixed(2)} %`);
   return {
     folder: teacherFolder,
+    name: `${teacherArchOf(model).toUpperCase()} teacher`,
     checksum,
     parameters: model.countParams(),
     seconds,

@@ -156,8 +156,10 @@ export async function train(
       callbacks.onEpoch?.(record);
       state.randomState = random.state();
       const score = validationAccuracy ?? epoch; // without validation, the last epoch is best
-      const stop = score <= best.score && settings.patience > 0 && epoch - best.epoch >= settings.patience;
-      if (score > best.score) best = { score, epoch, snapshot: learner.snapshot() };
+      const stop = score < best.score && settings.patience > 0 && epoch - best.epoch >= settings.patience;
+      // The later of tied epochs wins: a small validation set ties often, and the earliest
+      // tie was an undertrained tree (issue 16: epoch 2 of 200 on breast cancer).
+      if (score >= best.score) best = { score, epoch, snapshot: learner.snapshot() };
       if (stop) break;
       state = { ...state, epoch: epoch + 1, batch: 0, lossSum: 0 };
       if (state.epoch <= settings.epochs) save();

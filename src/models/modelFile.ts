@@ -11,13 +11,13 @@ import { argMaxRows } from '../data/rows.js';
 import { SdtError } from '../errors.js';
 import { CART_FORMAT, cartFromJson } from './cartFile.js';
 import { predictCart } from './cartPredict.js';
-import { teacherLogits } from './teacher.js';
+import { teacherArchOf, teacherLogits } from './teacher.js';
 import { loadTeacher, TEACHER_MODEL } from './teacherFile.js';
 import { parseTreeFile, readModelJson, TREE_FORMAT, TREE_FORMAT_EXPLICIT, TREE_FORMATS } from './treeFile.js';
 import { createTreePredictor, predictRows } from './treePredictor.js';
 
 export interface OpenedModel {
-  /** What it is, for people: "soft decision tree, depth 8", "CART", "teacher (CNN)". */
+  /** What it is, for people: "soft decision tree, depth 8", "CART", "teacher (CNN)", "teacher (MLP)". */
   kind: string;
   inputShape: number[];
   classes: number;
@@ -71,13 +71,13 @@ export async function openModel(path: string): Promise<OpenedModel> {
   };
 }
 
-/** A teacher folder's CNN. */
+/** A teacher folder's CNN or MLP. */
 export async function openTeacher(folder: string): Promise<OpenedModel> {
   const model = await loadTeacher(folder);
   const inputShape = model.inputs[0].shape.slice(1) as number[];
   const classes = model.outputs[0].shape[1] as number;
   return {
-    kind: 'teacher (CNN)',
+    kind: `teacher (${teacherArchOf(model).toUpperCase()})`,
     inputShape,
     classes,
     predictOne(row) {

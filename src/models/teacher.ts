@@ -1,6 +1,7 @@
 /**
  * The CNN teacher of Frosst & Hinton's MNIST experiment: two convolution + pooling blocks
  * and a dense layer whose outputs are the logits z that soft targets soften (softmax(z/T)).
+ * Tables get the MLP teacher (mlpTeacher.ts); both train and predict through this file.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -8,6 +9,15 @@ import type { Split } from '../data/dataset.js';
 import { argMaxRows } from '../data/rows.js';
 import { accuracy } from '../eval/metrics.js';
 import type { Learner } from './learner.js';
+import { createMlpTeacher } from './mlpTeacher.js';
+
+/** `cnn` for images ([height, width, channels]), `mlp` for vectors. */
+export type TeacherArch = 'cnn' | 'mlp';
+
+/** The architecture a dataset gets unless one is chosen: the CNN needs images. */
+export function defaultTeacherArch(inputShape: number[]): TeacherArch {
+  return inputShape.length === 3 ? 'cnn' : 'mlp';
+}
 
 export interface TeacherConfig {
   inputShape: number[]; // [28, 28, 1]
@@ -29,6 +39,16 @@ export function createTeacher(config: TeacherConfig): tfl.LayersModel {
   });
 }
 
+/** The teacher of `arch`: the CNN, or an MLP with `hidden` layer sizes. */
+export function createTeacherModel(arch: TeacherArch, config: TeacherConfig & { hidden: number[] }): tfl.LayersModel {
+  return arch === 'mlp' ? createMlpTeacher(config) : createTeacher(config);
+}
+
+/** Which architecture a loaded teacher has: any convolution makes it the CNN. */
+export function teacherArchOf(model: tfl.LayersModel): TeacherArch {
+  return model.layers.some((layer) => layer.getClassName() === 'Conv2D') ? 'cnn' : 'mlp';
+}
+
 const CHUNK = 500;
 
 /** The teacher's logits for every example of a split, [n, K]. */
@@ -47,16 +67,21 @@ export function teacherLogits(model: tfl.LayersModel, split: Split): Float32Arra
 }
 
 /**
- * Training applies dropout before the dense layer here rather than as a layer: a seeded
+ * Training applies dropout before every dense layer that reads a hidden representation (the
+ * CNN's one dense layer; every MLP layer after the first) rather than as a layer: a seeded
  * tfjs Dropout layer draws the same mask at every call, so the mask's seed is derived from
- * the training step instead (deterministic, and the same after a resume).
+ * the training step instead (deterministic, and the same after a resume). The last layer's
+ * mask uses the step's seed itself, each earlier one the seed plus its distance from the end.
  */
 export function teacherLearner(model: tfl.LayersModel, dropout = 0, seed = 1): Learner {
   const K = model.outputs[0].shape[1] as number;
+  const last = model.layers.length - 1;
+  const firstWeighted = model.layers.findIndex((layer) => layer.getWeights().length > 0);
   let maskSeed = seed;
   const logits = (x: tf.Tensor) =>
     model.layers.reduce((h, layer, i) => {
-      const input = dropout > 0 && i === model.layers.length - 1 ? tf.dropout(h, dropout, undefined, maskSeed) : h;
+      const dropped = dropout > 0 && i > firstWeighted && layer.getClassName() === 'Dense';
+      const input = dropped ? tf.dropout(h, dropout, undefined, maskSeed + (last - i)) : h;
       return layer.apply(input) as tf.Tensor;
     }, x);
   return {

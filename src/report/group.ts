@@ -62,7 +62,7 @@ function compareGroups(a: RunGroup, b: RunGroup): number {
 function describe(command: ReportedCommand, config: Record<string, unknown>): string {
   switch (command) {
     case 'teacher':
-      return 'CNN teacher';
+      return config.arch === 'mlp' ? 'MLP teacher' : 'CNN teacher';
     case 'baseline':
       return `soft tree d${config.depth}, hard labels`;
     case 'distilled':

@@ -51,7 +51,30 @@ export function comparisonNotes(data: ReportData): string[] {
     '² Soft trees only: the accuracy of the mixture Σ P^ℓ(x) Q^ℓ over all leaves.',
     `³ Share of test examples on which the model predicts the class the teacher predicts (max-path for soft trees), computed now from the model files. Teacher: ${teachers}.`,
     `⁴ ${timing}`,
+    ...imbalanceNotes(data.rows),
   ];
+}
+
+/**
+ * Classes whose test counts differ by half or more (largest ≥ 1.5 × smallest), one note per
+ * dataset of the report: accuracy then hides how the small classes fare, and a
+ * majority-class guess already scores the largest class's share.
+ */
+function imbalanceNotes(rows: ReportRow[]): string[] {
+  const firstOfDataset = new Map<unknown, ReportRow>();
+  for (const row of rows) if (row.confusion.matrix.length > 0 && !firstOfDataset.has(row.config.dataset)) firstOfDataset.set(row.config.dataset, row);
+  return [...firstOfDataset.entries()].flatMap(([dataset, row]) => {
+    const counts = row.confusion.matrix.map((predicted) => predicted.reduce((a, b) => a + b, 0));
+    const total = counts.reduce((a, b) => a + b, 0);
+    const largest = counts.indexOf(Math.max(...counts));
+    const smallest = counts.indexOf(Math.min(...counts));
+    if (total === 0 || counts[largest] < 1.5 * counts[smallest]) return [];
+    const share = (k: number) => `${((100 * counts[k]) / total).toFixed(1)} %`;
+    return [
+      `⁵ ${String(dataset)}: the classes are imbalanced. Of ${total} test examples, "${row.classNames[largest]}" has ${counts[largest]} (${share(largest)}) and "${row.classNames[smallest]}" ${counts[smallest]} (${share(smallest)}); ` +
+        `always answering "${row.classNames[largest]}" scores ${share(largest)}, so read accuracy beside the per-class accuracy below.`,
+    ];
+  });
 }
 
 /** Rows whose confusion matrix the Markdown shows: all of a short report, else the teacher and each kind's best. */

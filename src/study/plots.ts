@@ -8,7 +8,7 @@ const point = (x: number, s: Stat) => ({ x, y: 100 * s.mean, low: 100 * (s.mean 
 const percent = (y: number) => `${y.toFixed(1)} %`;
 
 /** Baseline, distilled (at the sweep's temperature) and CART against depth; the teacher as a line. */
-export function depthPlot(all: SettingSummary[], teacherAccuracy: number, temperature: number, dataset: string): string {
+export function depthPlot(all: SettingSummary[], teacherAccuracy: number, temperature: number, dataset: string, teacherName = 'CNN teacher'): string {
   const settings = all.filter((s) => s.transfer === 'train');
   const series = (name: string, keep: (s: SettingSummary) => boolean, dashed = false) => ({
     name,
@@ -23,7 +23,7 @@ export function depthPlot(all: SettingSummary[], teacherAccuracy: number, temper
       series(`soft tree, distilled (T = ${temperature})`, (s) => s.kind === 'distilled' && s.temperature === temperature),
       series('CART', (s) => s.kind === 'cart', true),
     ].filter((s) => s.points.length > 0),
-    horizontalLines: [{ name: 'CNN teacher', y: 100 * teacherAccuracy }],
+    horizontalLines: [{ name: teacherName, y: 100 * teacherAccuracy }],
     xLabel: 'tree depth',
     yLabel: 'test accuracy',
     xTicks: depths,
@@ -32,7 +32,7 @@ export function depthPlot(all: SettingSummary[], teacherAccuracy: number, temper
 }
 
 /** The distilled tree at the sweep's depth against temperature; the baseline and the teacher as lines. */
-export function temperaturePlot(all: SettingSummary[], teacherAccuracy: number, depth: number, dataset: string): string {
+export function temperaturePlot(all: SettingSummary[], teacherAccuracy: number, depth: number, dataset: string, teacherName = 'CNN teacher'): string {
   const settings = all.filter((s) => s.transfer === 'train');
   const distilled = settings.filter((s) => s.kind === 'distilled' && s.depth === depth).sort((a, b) => a.temperature! - b.temperature!);
   const baseline = settings.find((s) => s.kind === 'baseline' && s.depth === depth);
@@ -41,7 +41,7 @@ export function temperaturePlot(all: SettingSummary[], teacherAccuracy: number, 
     series: [{ name: `soft tree, distilled (depth ${depth})`, points: distilled.map((s) => point(s.temperature!, s.maxPath)) }],
     horizontalLines: [
       ...(baseline ? [{ name: `soft tree, hard labels (depth ${depth})`, y: 100 * baseline.maxPath.mean }] : []),
-      { name: 'CNN teacher', y: 100 * teacherAccuracy },
+      { name: teacherName, y: 100 * teacherAccuracy },
     ],
     xLabel: 'temperature T of the soft targets',
     yLabel: 'test accuracy',

@@ -63,6 +63,8 @@ export const recordedGrid = (config: Record<string, unknown>): StudyGrid => ({ .
 
 export interface StudyRun {
   teacherFolder: string;
+  /** 'CNN teacher' or 'MLP teacher'. */
+  teacherName: string;
   teacherAccuracy: number;
   /** Every finished cell of the grid, in the grid's order. */
   cells: CellResult[];
@@ -195,5 +197,5 @@ export async function runStudy(
   const unfinished = cells.length - done.length;
   // A study found already complete, by a worker that met no other, is summarized again (as one process always did).
   const writesSummary = finishedLast || (!unfinished && !trainedAny && !waited);
-  return { teacherFolder: teacher.folder, teacherAccuracy: teacher.testAccuracy, cells: results, unfinished, writesSummary };
+  return { teacherFolder: teacher.folder, teacherName: teacher.name, teacherAccuracy: teacher.testAccuracy, cells: results, unfinished, writesSummary };
 }

@@ -53,9 +53,9 @@ export const settingLabel = (s: SettingSummary) =>
 
 const compare = (a: SettingSummary, b: SettingSummary) => compareModels({ ...a, command: a.kind }, { ...b, command: b.kind });
 
-export function summaryTable(settings: SettingSummary[], teacherAccuracy: number): string {
+export function summaryTable(settings: SettingSummary[], teacherAccuracy: number, teacherName = 'CNN teacher'): string {
   return markdownTable(['model', 'depth', 'test accuracy, max path', 'test accuracy, mixture', 'max path ≥ ½ of the probability'], [
-    ['CNN teacher', '—', `${(100 * teacherAccuracy).toFixed(2)} %`, '—', '—'],
+    [teacherName, '—', `${(100 * teacherAccuracy).toFixed(2)} %`, '—', '—'],
     ...[...settings].sort(compare).map((s) => [settingLabel(s), String(s.depth), formatPercent(s.maxPath), formatPercent(s.mixture), formatPercent(s.committed)]),
   ]);
 }

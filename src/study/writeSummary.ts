@@ -12,6 +12,8 @@ import { summarizeCells, summaryTable, type SettingSummary } from './summary.js'
 
 export interface StudyOutcome {
   teacherFolder: string;
+  /** 'CNN teacher' or 'MLP teacher'. */
+  teacherName: string;
   teacherAccuracy: number;
   cells: CellResult[];
 }
@@ -28,12 +30,12 @@ export interface SummaryOptions {
 
 export async function writeStudySummary(out: string, study: StudyOutcome, options: SummaryOptions): Promise<{ settings: SettingSummary[]; table: string }> {
   const settings = summarizeCells(study.cells);
-  const table = summaryTable(settings, study.teacherAccuracy);
+  const table = summaryTable(settings, study.teacherAccuracy, study.teacherName);
   writeJsonAtomic(join(out, 'summary.json'), { teacher: { folder: study.teacherFolder, testAccuracy: study.teacherAccuracy }, settings });
   writeFileAtomic(join(out, 'summary.md'), table + '\n');
   const figures = [
-    { title: 'Test accuracy against depth', file: 'depth.svg', svg: depthPlot(settings, study.teacherAccuracy, options.temperature, options.dataset) },
-    { title: 'Test accuracy against temperature', file: 'temperature.svg', svg: temperaturePlot(settings, study.teacherAccuracy, options.depth, options.dataset) },
+    { title: 'Test accuracy against depth', file: 'depth.svg', svg: depthPlot(settings, study.teacherAccuracy, options.temperature, options.dataset, study.teacherName) },
+    { title: 'Test accuracy against temperature', file: 'temperature.svg', svg: temperaturePlot(settings, study.teacherAccuracy, options.depth, options.dataset, study.teacherName) },
   ];
   // The report writes the figures beside itself, in the study's folder.
   if (options.report) {

@@ -76,7 +76,7 @@ describe('interrupted training resumes exactly', () => {
 });
 
 describe('trees trained side by side stop on Ctrl-C and resume exactly', () => {
-  const job = ['distill', '--limit', '1000', '--teacher-epochs', '1', '--depth', '3', '--epochs', '20', '--jobs', '2', '--json', '--quiet'];
+  const job = ['distill', '--limit', '1000', '--teacher-epochs', '1', '--depth', '3', '--epochs', '20', '--batch-size', '128', '--jobs', '2', '--json', '--quiet'];
   it('Ctrl-C reaches both tree processes, each keeps its checkpoint, and --resume ends as an uninterrupted job', async () => {
     const reference = join(scratch, 'distill-reference');
     expect(sdt([...job, '--out', reference]).code).toBe(0);

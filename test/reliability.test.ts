@@ -76,7 +76,8 @@ describe('interrupted training resumes exactly', () => {
 });
 
 describe('trees trained side by side stop on Ctrl-C and resume exactly', () => {
-  const job = ['distill', '--limit', '1000', '--teacher-epochs', '1', '--depth', '3', '--epochs', '20', '--batch-size', '128', '--jobs', '2', '--json', '--quiet'];
+  // Enough epochs that neither tree finishes between the two first checkpoints and the signal.
+  const job = ['distill', '--limit', '1000', '--teacher-epochs', '1', '--depth', '3', '--epochs', '80', '--batch-size', '128', '--jobs', '2', '--json', '--quiet'];
   it('Ctrl-C reaches both tree processes, each keeps its checkpoint, and --resume ends as an uninterrupted job', async () => {
     const reference = join(scratch, 'distill-reference');
     expect(sdt([...job, '--out', reference]).code).toBe(0);

@@ -7,6 +7,7 @@
  * same stages give in this process (tested).
  */
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SdtError } from '../errors.js';
 import type { EpochRecord } from '../runs/metrics.js';
@@ -69,7 +70,8 @@ export async function runStagesInChildren(requests: TreeStageRequest[], jobs: nu
       child.on('close', (code, signal) => {
         running.delete(child);
         states[i].seconds = (performance.now() - started) / 1000;
-        resolve({ code: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), stderr, trained });
+        // A child ended by a signal exits as a shell reports it: 128 + the signal's number.
+        resolve({ code: code ?? 128 + (signal ? os.constants.signals[signal] : 0), stderr, trained });
       }));
   };
   // A signal sent to this process alone (not to its group, as Ctrl-C is) reaches the children

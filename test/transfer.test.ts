@@ -47,7 +47,7 @@ describe('augmentImage', () => {
       expect(moved.every((v) => v >= 0 && v <= 1)).toBe(true);
     }
   });
-  it('rotates about the centre: 90° four times is the identity for a centred square', () => {
+  it('rotates about the centre: a centred 8 × 4 bar turned by 90° is a 4 × 8 bar about the same centre', () => {
     const square = new Float32Array(784);
     for (let r = 10; r < 18; r++) for (let q = 12; q < 16; q++) square[r * 28 + q] = 1;
     // ±90° drawn uniformly is rarely exactly 90°; rotate by a fixed angle through a generator that yields 1.

@@ -136,6 +136,7 @@ const cases: Case[] = [
   ['an explanation of a missing input file', () => ['explain', '--model', model('ok5.json', JSON.stringify(tree)), '--input', join(scratch, 'missing.png'), '--out', join(out(), 'x.svg')], /input .*missing\.png: no such file/],
   // more options, folders and files
   ['--learn-beta with --beta-end', () => ['baseline', '--learn-beta', '--beta-end', '4'], /--learn-beta and --beta-end exclude each other/],
+  ['--harden-lr without a hardening phase', () => ['baseline', '--harden-lr', '0.3'], /--harden-lr needs --anneal-start/],
   ['a temperature list with zero', () => ['study', '--temperatures', '0'], /--temperatures must be a comma-separated list .* not "0"/],
   ['a limit below the smallest', () => ['cart', '--limit', '5'], /--limit must be an integer from 10/],
   ['a CSV label column that does not exist', () => ['cart', '--dataset', `${csv('label.csv', 'a,b,label\n1,2,x\n3,4,y\n')}#label=7`], /label\.csv has 3 columns, so label column index 7 does not exist/],

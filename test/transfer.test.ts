@@ -6,9 +6,11 @@ import { initBackend } from '../src/backend.js';
 import { augmentImage } from '../src/data/augment.js';
 import { loadDataset } from '../src/data/datasets.js';
 import { transferCopy, TRANSFER_DEFAULTS } from '../src/distill/transfer.js';
+import { scheduledRate } from '../src/distill/train.js';
 import { labelTargets, trainTree, TREE_DEFAULTS, type TargetRecipe } from '../src/distill/trainTree.js';
 import { createSoftTree } from '../src/models/sdt.js';
 import { randomSource, symmetricBetaSample } from '../src/random.js';
+import { configDifferences } from '../src/runs/finishedRun.js';
 import { sdt } from './run.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sdt-transfer-'));
@@ -143,6 +145,24 @@ describe('hardening', () => {
     // A larger β concentrates each example's probability on one path (without validation the last epoch is kept).
     expect(trained.test.committedShare).toBeGreaterThan(testBeforeHardening.committedShare);
     expect(trained.test.committedShare).toBeLessThanOrEqual(1);
+  });
+
+  it('--harden-lr restarts the cosine schedule at that share of the rate when hardening begins', async () => {
+    const settings = { learningRate: 0.01, schedule: 'cosine' as const, restart: { at: 0.8, scale: 0.3 } };
+    expect(scheduledRate(settings, 0)).toBeCloseTo(0.01, 12);
+    expect(scheduledRate(settings, 0.4)).toBeCloseTo(0.005, 12); // half-way through the first run
+    expect(scheduledRate(settings, 0.8)).toBeCloseTo(0.003, 12); // the restart
+    expect(scheduledRate(settings, 0.9)).toBeCloseTo(0.0015, 12);
+    expect(scheduledRate({ ...settings, restart: undefined }, 0.4)).toBeCloseTo(0.01 * 0.5 * (1 + Math.cos(Math.PI * 0.4)), 12);
+    const trained = await trainTree(dataset, labelTargets(dataset.train.y, 10), { ...TREE_DEFAULTS, depth: 2, epochs: 4, betaEnd: 8, annealStart: 0.5, hardenLr: 0.5, validation: 0 });
+    const rates = trained.training.history.map((h) => h.learningRate);
+    expect(rates[2]).toBeGreaterThan(rates[1]); // epoch 3 starts the hardening phase's own schedule
+  });
+
+  it('a configuration recorded before --harden-lr existed is the same as one with --harden-lr 0', () => {
+    const { hardenLr: _, ...older } = TREE_DEFAULTS;
+    expect(configDifferences({ tree: older }, { tree: TREE_DEFAULTS })).toEqual([]);
+    expect(configDifferences({ tree: older }, { tree: { ...TREE_DEFAULTS, hardenLr: 0.3 } })).toEqual(['tree.hardenLr unset (now 0.3)']);
   });
 });
 

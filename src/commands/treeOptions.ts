@@ -26,6 +26,7 @@ export function addTreeOptions(command: Command): Command {
     .addOption(new Option('--learn-beta', 'learn β, starting from --beta'))
     .addOption(numberOption('--beta-end <β>', 'anneal β geometrically from --beta to this value over training', 1e-3, 1000))
     .addOption(numberOption('--anneal-start <share>', 'share of training after which β anneals to --beta-end (e.g. 0.8: harden the routing in the last fifth)', 0, 0.99, d.annealStart))
+    .addOption(numberOption('--harden-lr <share>', 'with --anneal-start: the hardening phase restarts the learning-rate schedule at this share of --lr (0: the schedule runs on)', 0, 1, d.hardenLr))
     .addOption(choiceOption('--transfer <set>', 'images to train on: the training split, distorted copies of it (augment) or blends of pairs (mixup); labelled by the teacher when distilling', TRANSFER_KINDS, d.transfer))
     .addOption(integerOption('--copies <k>', 'distinct copies of the transfer set; epoch e uses copy (e-1) mod k', 1, 1000, d.copies))
     .addOption(numberOption('--rotation <degrees>', 'augment: largest rotation', 0, 180, d.rotation))
@@ -46,6 +47,9 @@ export function treeOptionsFrom(parsed: Record<string, unknown>): TreeTrainingOp
   }
   if ((parsed.annealStart as number) > 0 && parsed.betaEnd === undefined) {
     throw new SdtError('--anneal-start needs --beta-end: it says when β starts to move towards --beta-end.');
+  }
+  if ((parsed.hardenLr as number) > 0 && !((parsed.annealStart as number) > 0)) {
+    throw new SdtError('--harden-lr needs --anneal-start: it sets the learning rate of the hardening phase that --anneal-start begins.');
   }
   return pickOptions(TREE_DEFAULTS, parsed);
 }

@@ -8,6 +8,7 @@ import { SdtError } from '../errors.js';
 import type { Learner } from '../models/learner.js';
 import { randomSource } from '../random.js';
 import { checkpointExists, readCheckpoint, writeCheckpoint } from '../runs/checkpoint.js';
+import { withoutAddedDefaults } from '../runs/addedSettings.js';
 import { canonicalJson } from '../runs/checksum.js';
 import type { EpochRecord } from '../runs/metrics.js';
 import type { Optimizer } from './optimizer.js';
@@ -56,7 +57,7 @@ export function startOrResume(
       throw new SdtError(`${checkpoint.folder} holds an unfinished run.`, `Continue it with ${checkpoint.resumeHint}, or choose another --out.`);
     }
     const saved = readCheckpoint(checkpoint.folder);
-    if (canonicalJson(saved.config) !== canonicalJson(checkpoint.config)) {
+    if (canonicalJson(withoutAddedDefaults(saved.config)) !== canonicalJson(withoutAddedDefaults(checkpoint.config))) {
       throw new SdtError(`the checkpoint in ${checkpoint.folder} was made with a different configuration; resume it with the options it was started with.`);
     }
     learner.restore(saved.model);

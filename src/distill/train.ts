@@ -46,6 +46,11 @@ export interface TrainSettings {
   momentum: number;
   learningRate: number;
   schedule: Schedule;
+  /**
+   * A second run of the schedule from `scale` × the learning rate, after the share `at` of
+   * training (the first run then ends there): the hardening phase learns with its own rates.
+   */
+  restart?: { at: number; scale: number };
   /** Stop after this many epochs without a better validation accuracy; 0 never stops early. */
   patience: number;
   seed: number;
@@ -66,6 +71,15 @@ export interface TrainResult {
   history: EpochRecord[];
   bestEpoch: number;
   seconds: number;
+}
+
+/** The learning rate at `progress` ∈ [0, 1] of training, the schedule restarted as `settings.restart` says. */
+export function scheduledRate(settings: Pick<TrainSettings, 'learningRate' | 'schedule' | 'restart'>, progress: number): number {
+  const { learningRate, schedule, restart } = settings;
+  if (!restart) return learningRateAt(learningRate, schedule, progress);
+  return progress < restart.at
+    ? learningRateAt(learningRate, schedule, progress / restart.at)
+    : learningRateAt(learningRate * restart.scale, schedule, (progress - restart.at) / (1 - restart.at));
 }
 
 export function batchTensors(data: TrainData, examples: Pick<TrainData, 'x' | 'targets'>, rows: Int32Array): { x: tf.Tensor; targets: tf.Tensor2D } {
@@ -115,7 +129,7 @@ export async function train(
       const progressAt = (batch: number) => ((epoch - 1) * batches + batch) / (settings.epochs * batches);
       for (; state.batch < batches; state.batch++) {
         const batch = state.batch;
-        const learningRate = learningRateAt(settings.learningRate, settings.schedule, progressAt(batch));
+        const learningRate = scheduledRate(settings, progressAt(batch));
         learner.beforeBatch?.(progressAt(batch));
         const rows = order.subarray(batch * settings.batchSize, Math.min(data.n, (batch + 1) * settings.batchSize));
         const { x, targets } = batchTensors(data, examples, rows);
@@ -147,7 +161,7 @@ export async function train(
         epoch,
         loss: state.lossSum / data.n,
         validationAccuracy,
-        learningRate: learningRateAt(settings.learningRate, settings.schedule, progressAt(batches - 1)), // the epoch's last
+        learningRate: scheduledRate(settings, progressAt(batches - 1)), // the epoch's last
         seconds: (performance.now() - epochStart) / 1000,
       };
       const report = learner.epochReport?.(epoch);

@@ -24,6 +24,8 @@ export interface TreeTrainingOptions extends LoopOptions, TransferOptions {
   betaEnd: number | null;
   /** Share of training after which β anneals to betaEnd (hardening the routing at the end). */
   annealStart: number;
+  /** With a late annealStart: the hardening phase restarts the schedule at this share of lr (0: the schedule runs on, as before). */
+  hardenLr: number;
   penaltyLevel: 'mean' | 'sum';
   alphaWindow: number;
 }
@@ -41,6 +43,7 @@ export const TREE_DEFAULTS: TreeTrainingOptions = {
   learnBeta: false,
   betaEnd: null,
   annealStart: 0,
+  hardenLr: 0,
   penaltyLevel: 'mean',
   alphaWindow: 0,
   patience: 0,
@@ -142,7 +145,8 @@ export async function trainTree(
     },
   };
   try {
-    const training = await train(learner, data, validation, { ...options, learningRate: options.lr, checkpoint }, callbacks);
+    const restart = hardeningEpoch > 0 && options.hardenLr > 0 ? { at: options.annealStart, scale: options.hardenLr } : undefined;
+    const training = await train(learner, data, validation, { ...options, learningRate: options.lr, restart, checkpoint }, callbacks);
     const predictions = predictTree(tree, dataset.test);
     const parameters = tree.read();
     const file = treeFileFrom(parameters, options.depth, {

@@ -4,6 +4,7 @@
  * different teacher seeds still share a row.
  */
 import { TRANSFER_KINDS, type TransferKind } from '../distill/transfer.js';
+import { withoutAddedDefaults } from '../runs/addedSettings.js';
 import { canonicalJson } from '../runs/checksum.js';
 import type { ReportedCommand } from './discover.js';
 import type { RunRecord } from './runs.js';
@@ -22,7 +23,7 @@ const isPathLike = (key: string, value: unknown) =>
   key === 'seed' || (key === 'teacher' && typeof value === 'string') || /(Folder|Path|Checksum)$/.test(key);
 
 export function sharedConfig(config: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(config).filter(([key, value]) => !isPathLike(key, value)));
+  return Object.fromEntries(Object.entries(withoutAddedDefaults(config)).filter(([key, value]) => !isPathLike(key, value)));
 }
 
 const COMMAND_RANK: Record<ReportedCommand, number> = { teacher: 0, baseline: 1, distilled: 1, cart: 2 };

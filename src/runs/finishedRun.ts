@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { DataFile } from '../data/dataset.js';
 import { describeFsError } from '../fsErrors.js';
 import { SdtError } from '../errors.js';
+import { withoutAddedDefaults } from './addedSettings.js';
 import { canonicalJson } from './checksum.js';
 import { readManifest } from './manifest.js';
 
@@ -23,7 +24,7 @@ function flatten(value: unknown, prefix = ''): Map<string, string> {
 
 /** "seed 1 (now 7), depth 8 (now 4)": the settings in which two configurations differ. */
 export function configDifferences(before: Record<string, unknown>, now: Record<string, unknown>): string[] {
-  const [a, b] = [flatten(before), flatten(now)];
+  const [a, b] = [flatten(withoutAddedDefaults(before)), flatten(withoutAddedDefaults(now))];
   const keys = [...new Set([...a.keys(), ...b.keys()])];
   return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => `${k} ${a.get(k) ?? 'unset'} (now ${b.get(k) ?? 'unset'})`);
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withChecksum } from '../src/runs/checksum.js';
 import { studyCells } from '../src/study/grid.js';
+import { pairedTTest } from '../src/study/pairedComparison.js';
 import { expectOneSentence, sdt } from './run.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sdt-study-'));
@@ -30,6 +31,14 @@ describe('studyCells', () => {
     expect(cells.map((c) => `${c.name}:${c.transfer}`)).toEqual([
       'd8-hard-s1:train', 'd8-T4-s1:train', 'd8-hard-augment-s1:augment', 'd8-T4-augment-s1:augment', 'd8-hard-mixup-s1:mixup', 'd8-T4-mixup-s1:mixup',
     ]);
+  });
+});
+
+describe('pairedTTest', () => {
+  it('gives the two-sided p of the paired t-test (values from scipy.stats.ttest_rel / ttest_1samp)', () => {
+    expect(pairedTTest([0.1, 0.2, 0.3]).p).toBeCloseTo(0.07417990022744854, 8);
+    expect(pairedTTest([0.004, -0.002, 0.006, 0.001, 0.003]).p).toBeCloseTo(0.15325877700281718, 8);
+    expect(pairedTTest([0.01]).p).toBeNull();
   });
 });
 
@@ -69,6 +78,13 @@ describe('sdt study and sdt reproduce on tiny runs', () => {
     const accuracies = ['d2-hard-s1', 'd2-hard-s2'].map((c) => metricsOf(join(out, c)).test.maxPathAccuracy);
     expect(hard2.maxPath.n).toBe(2);
     expect(hard2.maxPath.mean).toBeCloseTo((accuracies[0] + accuracies[1]) / 2, 12);
+    // The distilled cells against the label cells of the same seed, at each depth.
+    const soft = ['d2-T2-s1', 'd2-T2-s2'].map((c) => metricsOf(join(out, c)).test.maxPathAccuracy);
+    const paired2 = summary.paired.find((p: { depth: number }) => p.depth === 2);
+    expect(summary.paired).toHaveLength(2);
+    expect(paired2.seeds).toEqual([1, 2]);
+    expect(paired2.meanDifference).toBeCloseTo((soft[0] - accuracies[0] + soft[1] - accuracies[1]) / 2, 12);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/paired by seed[\s\S]*\| train \| 2 \| 2 \| 2 \|/);
     for (const file of ['report.html', 'report.md', 'depth.svg', 'temperature.svg']) expect(existsSync(join(out, file))).toBe(true);
     expect(again.stdout).toMatch(/\| soft tree, distilled T = 2 \| 3 \| [\d.]+ ± [\d.]+ % \(n = 2\) \|/);
   }, 240_000);

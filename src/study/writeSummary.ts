@@ -8,6 +8,7 @@ import { writeReport } from '../report/index.js';
 import { writeJsonAtomic } from '../runs/files.js';
 import { depthPlot, temperaturePlot } from './plots.js';
 import type { CellResult } from './runStudy.js';
+import { pairedComparisons, pairedTable } from './pairedComparison.js';
 import { summarizeCells, summaryTable, type SettingSummary } from './summary.js';
 
 export interface StudyOutcome {
@@ -30,8 +31,11 @@ export interface SummaryOptions {
 
 export async function writeStudySummary(out: string, study: StudyOutcome, options: SummaryOptions): Promise<{ settings: SettingSummary[]; table: string }> {
   const settings = summarizeCells(study.cells);
-  const table = summaryTable(settings, study.teacherAccuracy, study.teacherName);
-  writeJsonAtomic(join(out, 'summary.json'), { teacher: { folder: study.teacherFolder, testAccuracy: study.teacherAccuracy }, settings });
+  const paired = pairedComparisons(study.cells);
+  const table =
+    summaryTable(settings, study.teacherAccuracy, study.teacherName) +
+    (paired.length ? `\n\nDistilled against labels on the same images, paired by seed (max path):\n\n${pairedTable(paired)}` : '');
+  writeJsonAtomic(join(out, 'summary.json'), { teacher: { folder: study.teacherFolder, testAccuracy: study.teacherAccuracy }, settings, paired });
   writeFileAtomic(join(out, 'summary.md'), table + '\n');
   const figures = [
     { title: 'Test accuracy against depth', file: 'depth.svg', svg: depthPlot(settings, study.teacherAccuracy, options.temperature, options.dataset, study.teacherName) },

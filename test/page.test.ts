@@ -110,6 +110,10 @@ describe('sdt explain --html: drawing', () => {
   it('a second digit over a cleared pad changes the path, still the CLI\'s', async () => {
     const before = (await pageState()).path;
     await page.click('#pad-clear');
+    // A blank pad explains nothing: no path, no cards, nothing marked in the tree.
+    expect(await pageState()).toEqual({ source: '', path: [] });
+    expect(await page.$$('#explanation .step')).toHaveLength(0);
+    expect(await highlighted()).toEqual([]);
     await stroke([[0.5, 0.15], [0.3, 0.3], [0.28, 0.6], [0.45, 0.85], [0.68, 0.65], [0.7, 0.3], [0.5, 0.15]]);
     const zero = await pageState();
     expect(zero.path).not.toEqual(before);

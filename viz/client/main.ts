@@ -70,6 +70,10 @@ export function pageMain(data: PageData, lib: PageLib): void {
     const drawn = ({ ink, inverted, asIs, crop, limit }: PadInput, source: string) => {
       if (!ink) {
         note.textContent = `${source}: no ink yet.`;
+        strip.select(-1);
+        tree.highlight(null, null);
+        panel.clear('Nothing to explain: the pad is blank. Draw, or pick a test example.');
+        for (const k of ['source', 'path', 'leaf-node', 'answer']) document.body.removeAttribute(`data-${k}`);
         return;
       }
       // raw pixels 0–255 through the model file's preprocessing, as predictor.preprocess does

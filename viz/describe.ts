@@ -75,12 +75,12 @@ export interface DescribeOptions {
 export const DEFAULT_LEVELS = 4;
 
 /** Levels of the subtree under `node`, leaves included. */
-function levelsBelow(structure: TreeStructure, node: number): number {
+export function levelsBelow(structure: TreeStructure, node: number): number {
   return node < structure.inner ? 1 + Math.max(levelsBelow(structure, structure.left[node]), levelsBelow(structure, structure.right[node])) : 1;
 }
 
 /** Levels drawn under `root` when none are asked for. */
-function defaultLevels(structure: TreeStructure, root: number): number {
+export function defaultLevels(structure: TreeStructure, root: number): number {
   const below = levelsBelow(structure, root);
   return below <= DEFAULT_LEVELS + 1 ? below : DEFAULT_LEVELS;
 }

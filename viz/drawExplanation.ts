@@ -54,7 +54,7 @@ export function drawExplanation(file: TreeFile, predictor: TreePredictor, test: 
   if (o.html) {
     const count = Math.min(o.examples, test.n);
     const examples = { x: test.x.subarray(0, count * F), y: test.y.subarray(0, count), n: count };
-    files.push([beside('.html'), renderPage(file, describeTree(file, { root, levels: o.levels, flow, topFeatures: o.topFeatures, inputMask }), examples, meta, { inputMask, initial: o.initial })]);
+    files.push([beside('.html'), renderPage(file, examples, meta, { root, levels: o.levels, flow, topFeatures: o.topFeatures, inputMask, initial: o.initial })]);
   }
   const countNodes = (node: NodeView): number => 1 + node.children.reduce((a, c) => a + countNodes(c), 0);
   return { files, treeNodesDrawn: o.pathOnly && path ? 0 : countNodes(view.root) };

@@ -12,6 +12,8 @@ export interface LegendText {
 
 const BAR_WIDTH = 170;
 const LINE = 13;
+/** Where the key's lines start, right of the colour bar. */
+export const LEGEND_KEY_X = BAR_WIDTH + 32;
 
 /** Draws title, diverging colour bar and notes; returns the height used. */
 export function drawLegend(g: Group, view: Pick<TreeView, 'image'>, text: LegendText): number {
@@ -30,6 +32,6 @@ export function drawLegend(g: Group, view: Pick<TreeView, 'image'>, text: Legend
     'p(right) = σ(β(x·w + b)); L = left branch (1 − p), R = right branch (p)',
     ...text.notes,
   ];
-  key.forEach((line, i) => g.append('text').attr('x', BAR_WIDTH + 32).attr('y', top + 8 + i * LINE).attr('font-size', theme.smallFontSize + 0.5).text(line));
+  key.forEach((line, i) => g.append('text').attr('x', LEGEND_KEY_X).attr('y', top + 8 + i * LINE).attr('font-size', theme.smallFontSize + 0.5).text(line));
   return Math.max(top + 40, top + key.length * LINE + 4);
 }

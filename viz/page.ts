@@ -1,53 +1,63 @@
 /**
  * The interactive page: one self-contained HTML file (no network requests) holding the
- * tree's SVG, a strip of test examples, the model and a small script. Clicking an example
- * runs the model in the page, highlights its max path and shows the per-node panels.
+ * model, every node's glyph, a strip of test examples, a pad to draw on and a small script
+ * (viz/client, shipped as source text). Drawing or clicking an example runs the model in
+ * the page, highlights its max path and shows the per-node panels; clicking a node shows
+ * the subtree under it.
  */
+import { createMnistNormaliser } from '../src/data/mnistNormalise.js';
 import type { TreeFile } from '../src/models/treeFile.js';
 import { createTreeRule } from '../src/models/treeRule.js';
 import { treeStructure } from '../src/models/treeStructure.js';
-import type { TreeView } from './describe.js';
+import { createDom } from './client/dom.js';
+import { pageMain } from './client/main.js';
+import { createPad } from './client/pad.js';
+import type { PageData } from './client/pageData.js';
+import { createPanel } from './client/panel.js';
+import { createStrip } from './client/strip.js';
+import { createTreeView } from './client/treeView.js';
+import type { DescribeOptions } from './describe.js';
+import { describePageTree } from './pageTree.js';
+import { PAGE_STYLE } from './pageStyle.js';
 import { inputImage } from './raster.js';
-import { renderTreeSvg, type DrawingMeta } from './render.js';
-import { pageMain, type PageData } from './pageScript.js';
+import { renderLegendSvg, type DrawingMeta } from './render.js';
 import { divergingTable, theme } from './theme.js';
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const base64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 const perFeature = (p: number | number[], F: number) => (typeof p === 'number' ? Array.from({ length: F }, () => p) : p);
 
-const STYLE = `
-body { font-family: ${theme.font}; color: ${theme.text}; margin: 16px; background: ${theme.background}; }
-h1 { font-size: 18px; margin: 0 0 4px; } h2 { font-size: 15px; margin: 12px 0 4px; }
-.muted { color: ${theme.muted}; font-size: 12px; }
-#examples { display: flex; flex-wrap: wrap; gap: 6px; margin: 8px 0 12px; }
-#examples button { display: flex; flex-direction: column; align-items: center; gap: 2px; padding: 3px; border: 2px solid ${theme.frame}; border-radius: 4px; background: #fff; cursor: pointer; font: inherit; font-size: 11px; }
-#examples button[aria-pressed="true"] { border-color: ${theme.path}; }
-#examples button.wrong .verdict { color: ${theme.bad}; font-weight: bold; }
-#examples img { width: 42px; height: 42px; image-rendering: pixelated; }
-#tree { overflow-x: auto; border-top: 1px solid ${theme.frame}; }
-#tree image { image-rendering: pixelated; }
-#tree [data-on-path="true"] > rect.frame { stroke: ${theme.path}; stroke-width: 3px; }
-#tree path.edge[data-on-path="true"] { stroke: ${theme.path}; }
-#tree [data-on-path="true"] > text.branch-p { fill: ${theme.path}; font-weight: bold; }
-.strip { display: flex; gap: 8px; flex-wrap: wrap; align-items: flex-start; }
-.step { border: 2px solid ${theme.path}; border-radius: 4px; padding: 4px; font-size: 11px; text-align: center; min-width: 64px; }
-.step .head { color: ${theme.path}; font-weight: bold; }
-.step canvas { display: block; width: 56px; height: 56px; margin: 3px auto; image-rendering: pixelated; border: 1px solid ${theme.frame}; }
-.step .p { font-weight: bold; } .step .dir { color: ${theme.path}; font-weight: bold; }
-.step table { border-collapse: collapse; font-size: 11px; text-align: left; }
-.step tr.pos td:last-child { color: #2166ac; } .step tr.neg td:last-child { color: #b2182b; }
-.leaf { min-width: 140px; text-align: left; }
-.bar { display: flex; align-items: center; gap: 4px; height: 12px; } .bar .name { width: 92px; text-align: right; color: ${theme.muted}; overflow: hidden; white-space: nowrap; }
-.bar .fill { display: inline-block; height: 9px; background: ${theme.bar}; } .bar.top .fill { background: ${theme.topBar}; } .bar.top .name { color: ${theme.text}; font-weight: bold; }
-.answer { font-weight: bold; font-size: 14px; margin-top: 4px; }
-`;
+/** The script: pageMain called on the page's data with its parts, each as its own source text. */
+const SCRIPT = `(${pageMain})(JSON.parse(document.getElementById('sdt-data').textContent), {
+createRule: ${createTreeRule},
+createNormaliser: ${createMnistNormaliser},
+createDom: ${createDom},
+createPanel: ${createPanel},
+createTreeView: ${createTreeView},
+createStrip: ${createStrip},
+createPad: ${createPad},
+});`;
 
-export function renderPage(file: TreeFile, view: TreeView, examples: { x: Float32Array; y: Int32Array; n: number }, meta: DrawingMeta, options: { inputMask?: Uint8Array; initial?: number } = {}): string {
+const PAD = `<section id="pad" aria-label="drawing pad">
+<h2>Draw a digit</h2>
+<canvas id="pad-canvas" width="280" height="280" aria-label="drawing pad: draw with mouse, pen or finger, or drop a picture"></canvas>
+<div class="tools"><button type="button" id="pad-clear">Clear</button>
+<label>or a picture: <input type="file" id="pad-file" accept="image/*"></label>
+<a id="pad-save" download="drawing.png" href="#">Save drawing as PNG</a></div>
+<div class="seen"><canvas id="pad-input" width="28" height="28"></canvas><span class="muted" id="pad-note">What the model sees: normalised as MNIST was (and as sdt explain --input does).</span></div>
+</section>`;
+
+export interface PageOptions extends Pick<DescribeOptions, 'root' | 'levels' | 'flow' | 'topFeatures' | 'inputMask'> {
+  /** The example shown when the page opens. */
+  initial?: number;
+}
+
+export function renderPage(file: TreeFile, examples: { x: Float32Array; y: Int32Array; n: number }, meta: DrawingMeta, options: PageOptions): string {
   const F = file.inputShape.reduce((a, b) => a * b, 1);
   const weights = new Float32Array(file.inner.weights.length * F);
   file.inner.weights.forEach((w, i) => weights.set(w, i * F));
   const structure = treeStructure(file);
+  const { view, glyphs, tree } = describePageTree(file, options);
   const data: PageData = {
     left: Array.from(structure.left),
     right: Array.from(structure.right),
@@ -66,13 +76,15 @@ export function renderPage(file: TreeFile, view: TreeView, examples: { x: Float3
     lut: divergingTable().flat(),
     path: meta.model,
     initial: options.initial ?? -1,
+    tree,
   };
   const buttons = Array.from({ length: examples.n }, (_, e) => {
     const label = escapeHtml(file.classNames[examples.y[e]]);
     const picture = view.image ? `<img alt="test example ${e}" src="${inputImage(examples.x.subarray(e * F, (e + 1) * F), view.image)}">` : `<span>#${e}</span>`;
     return `<button type="button" data-example="${e}" aria-pressed="false" title="test example ${e}, true class ${label}">${picture}<span class="label">true ${label}</span></button>`;
   }).join('');
-  const svg = renderTreeSvg({ ...view, interactive: true }, meta);
+  const classes = file.classNames.map((name, k) => `<option value="class-${k}">true class ${escapeHtml(name)}</option>`).join('');
+  const drawable = view.image?.channels === 1;
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -81,16 +93,25 @@ export function renderPage(file: TreeFile, view: TreeView, examples: { x: Float3
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(`sdt: ${meta.model}`)}</title>
 <link rel="icon" href="data:,">
-<style>${STYLE}</style>
+<style>${PAGE_STYLE}</style>
 </head>
 <body>
 <h1>Soft decision tree, depth ${file.depth}: ${escapeHtml(meta.model)}</h1>
-<p class="muted">Click a test example (${escapeHtml(meta.dataset)}) to follow its max path — the leaf of greatest path probability — through the tree. ✗ marks examples the tree gets wrong.</p>
+<p class="muted">${drawable ? 'Draw a digit (or drop a picture) and watch' : 'Click a test example to follow'} its max path — the leaf of greatest path probability — through the tree. Click a node in the tree to see the subtree under it; the breadcrumbs lead back up.</p>
+<div id="top">${drawable ? PAD : ''}
+<section id="explanation" aria-live="polite"><p class="muted">Nothing to explain yet: ${drawable ? 'draw, or ' : ''}pick a test example.</p></section>
+</div>
+<h2>Test examples (${escapeHtml(meta.dataset)})</h2>
+<p class="muted"><label>Show <select id="example-filter"><option value="all">all</option><option value="wrong">misclassified (✗)</option>${classes}</select></label> <span id="example-count"></span></p>
 <section id="examples" aria-label="test examples">${buttons}</section>
-<section id="explanation" aria-live="polite"><p class="muted">No example selected.</p></section>
-<section id="tree">${svg}</section>
+<section id="tree" aria-label="the tree">
+${renderLegendSvg(view, meta)}
+<nav id="breadcrumbs" aria-label="where in the tree"></nav>
+<svg id="tree-view" xmlns="http://www.w3.org/2000/svg" font-family="${theme.font}" font-size="${theme.fontSize}" fill="${theme.text}"></svg>
+</section>
+<template id="sdt-glyphs"><svg xmlns="http://www.w3.org/2000/svg">${glyphs}</svg></template>
 <script type="application/json" id="sdt-data">${json}</script>
-<script>(${pageMain.toString()})(JSON.parse(document.getElementById('sdt-data').textContent), ${createTreeRule.toString()});</script>
+<script>${SCRIPT}</script>
 </body>
 </html>
 `;

@@ -4,7 +4,8 @@
  */
 import type { TreeView } from './describe.js';
 import type { PathView } from './describePath.js';
-import { drawLegend } from './legend.js';
+import { textWidth } from './glyphs.js';
+import { drawLegend, LEGEND_KEY_X } from './legend.js';
 import { drawPath } from './pathSvg.js';
 import { createSvg } from './svgDocument.js';
 import { drawTree } from './treeSvg.js';
@@ -74,4 +75,14 @@ export function renderPathSvg(path: PathView, meta: DrawingMeta, depth: number):
   const top = MARGIN + legendHeight + SECTION_GAP;
   const strip = drawPath(canvas.svg.append('g').attr('transform', `translate(${MARGIN},${top})`), path);
   return canvas.finish(Math.max(strip.width, 560) + 2 * MARGIN, top + strip.height + MARGIN);
+}
+
+/** The key alone, for the interactive page (its tree view is drawn in the page). */
+export function renderLegendSvg(view: TreeView, meta: DrawingMeta): string {
+  const canvas = createSvg();
+  const legend = canvas.svg.append('g').attr('transform', `translate(${MARGIN},${MARGIN})`);
+  const notes = treeNotes(view);
+  const height = drawLegend(legend, view, { title: `Soft decision tree, depth ${view.depth}`, subtitle: `${meta.model} · ${meta.dataset}`, notes });
+  const width = Math.max(760, LEGEND_KEY_X + Math.max(...notes.map((line) => textWidth(line, 9.5))));
+  return canvas.finish(width + 2 * MARGIN, height + MARGIN);
 }

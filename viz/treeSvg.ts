@@ -4,7 +4,7 @@
  * data-on-path="true"; every node group carries data-node-id.
  */
 import { linkVertical } from 'd3';
-import type { TreeView } from './describe.js';
+import type { NodeView, TreeView } from './describe.js';
 import { drawGlyph } from './glyphs.js';
 import { layoutTree, type PlacedNode } from './treeLayout.js';
 import { type Group, n2, percent } from './svgDocument.js';
@@ -16,6 +16,12 @@ const link = linkVertical<{ source: [number, number]; target: [number, number] }
 
 export function edgeWidth(share: number | undefined): number {
   return share === undefined ? 1.5 : theme.minEdgeWidth + share * (theme.maxEdgeWidth - theme.minEdgeWidth);
+}
+
+/** The label beside the edge into a node: its side (L, R) and the share of examples taking it. */
+export function edgeLabel(node: NodeView): string {
+  const side = node.right ? 'R' : 'L';
+  return node.share === undefined ? side : `${side} ${percent(node.share)}`;
 }
 
 /** Draws the tree into `g` (origin top left) and returns its size. */
@@ -39,9 +45,7 @@ export function drawTree(g: Group, view: TreeView): { width: number; height: num
   for (const child of children) {
     const midY = (child.parent.y + child.parent.height + child.y) / 2;
     const midX = (child.parent.x + child.x) / 2;
-    const side = child.node.right ? 'R' : 'L';
-    const text = child.node.share === undefined ? side : `${side} ${percent(child.node.share)}`;
-    labels.append('text').attr('x', n2(midX + (child.node.right ? 6 : -6))).attr('y', n2(midY - 3)).attr('text-anchor', child.node.right ? 'start' : 'end').text(text);
+    labels.append('text').attr('x', n2(midX + (child.node.right ? 6 : -6))).attr('y', n2(midY - 3)).attr('text-anchor', child.node.right ? 'start' : 'end').text(edgeLabel(child.node));
   }
   const nodes = g.append('g').attr('class', 'nodes');
   for (const p of layout.nodes) drawGlyph(nodes.append('g').attr('transform', `translate(${n2(p.x)},${n2(p.y)})`), p.node, view);

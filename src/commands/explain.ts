@@ -122,7 +122,7 @@ export function explainCommand(): Command {
     .addOption(new Option('--input <file>', 'explain this input: a PNG, JPEG or WebP picture of any size (normalised as MNIST was), or a CSV row of raw feature values'))
     .addOption(new Option('--path-only', 'draw only the explanation (the max path, node by node), not the tree'))
     .addOption(new Option('--png', 'also write a PNG beside the SVG'))
-    .addOption(new Option('--html', 'also write an interactive page beside the SVG: the tree and test examples to click'))
+    .addOption(new Option('--html', 'also write an interactive page beside the SVG: draw a digit, open any subtree, filter and click test examples'))
     .addOption(integerOption('--examples <n>', 'test examples in the HTML page\'s strip', 1, 500, 24))
     .addOption(integerOption('--top-features <n>', 'tabular data: features shown per node', 1, 50, 6))
     .addOption(common.json())

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 
 const chromiumPath = '/usr/bin/chromium';
-export const hasChromium = existsSync(chromiumPath);
 
 export interface OpenedPage {
   page: Page;
@@ -14,6 +13,8 @@ export interface OpenedPage {
 let browser: Browser | undefined;
 
 export async function openPage(url: string): Promise<OpenedPage> {
+  // A page test without its browser fails, loudly: CI installs Debian's chromium.
+  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: install Debian's chromium (.ci/run does) to run the page tests.`);
   const { chromium } = await import('playwright-core');
   browser ??= await chromium.launch({
     executablePath: chromiumPath,

@@ -10,7 +10,7 @@ import { createTreePredictor } from '../src/models/treePredictor.js';
 import { innerCount, leafCount, pathToLeaf } from '../src/models/treeNodes.js';
 import { writeJsonAtomic } from '../src/runs/files.js';
 import { encodePng } from '../src/data/png.js';
-import { closeBrowser, hasChromium, openPage } from './browser.js';
+import { closeBrowser, openPage } from './browser.js';
 import { expectOneSentence, sdt } from './run.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sdt-explain-'));
@@ -230,7 +230,7 @@ describe('sdt explain: bad input is refused in one sentence, nothing written', (
   });
 });
 
-describe.skipIf(!hasChromium)('sdt explain --html in headless Chromium', () => {
+describe('sdt explain --html in headless Chromium', () => {
   afterAll(closeBrowser);
 
   it('loads offline without errors, and a click highlights exactly the max path', async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData, ReportRow } from '../src/report/index.js';
 import { formatPercent, summarize } from '../src/report/index.js';
 import { linePlot } from '../viz/index.js';
-import { closeBrowser, hasChromium, openPage } from './browser.js';
+import { closeBrowser, openPage } from './browser.js';
 import { expectOneSentence, sdt, type Run } from './run.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sdt-report-'));
@@ -167,7 +167,7 @@ describe('linePlot', () => {
   });
 });
 
-describe.skipIf(!hasChromium)('sdt report in headless Chromium', () => {
+describe('sdt report in headless Chromium', () => {
   afterAll(closeBrowser);
 
   it('opens without console errors and requests nothing beyond the file', async () => {

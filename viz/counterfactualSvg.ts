@@ -43,9 +43,9 @@ export function drawCounterfactual(g: Group, view: CounterfactualView): { width:
   let width = 0;
   if (found.image) {
     const panels: [string, string, string][] = [
-      [`input x: ${truncate(names[view.fromClass], 12)}`, found.inputImage!, 'input'],
+      [`input x → ${truncate(names[view.fromClass], 12)}`, found.inputImage!, 'input'],
       ['change δ', found.changeImage!, 'change'],
-      [`x + δ: ${truncate(names[found.toClass], 12)}`, found.changedImage!, 'changed'],
+      [`x + δ → ${truncate(names[found.toClass], 12)}`, found.changedImage!, 'changed'],
     ];
     panels.forEach(([title, href, cls], i) => {
       const x = i * (IMAGE + GAP);

@@ -59,10 +59,10 @@ export interface CounterfactualSearch {
 }
 
 /**
- * The L1 weight κ of --sparse, relative to the widest input range: at 1 × that width a
- * pixel is changed only where its pull on the path's margins is worth a whole swing of
- * ink; measured on MNIST depth-8 trees it cuts the changed pixels about tenfold for a
- * modestly larger L2 norm.
+ * The L1 weight κ of --sparse, relative to the widest input range (δ_j = 0 unless its
+ * multiplier-weighted pull on the path's margins exceeds κ). At 1 × on the committed
+ * depth-8 MNIST baseline tree and its first eight test digits (auto), the changed pixels fell
+ * from 449–544 to 8–39 while the L2 norm grew 1.7–2.2 times.
  */
 const SPARSE_L1 = 1;
 /** Margin bisection steps per leaf after the guaranteed margin m*. */

@@ -10,6 +10,7 @@ import { textWidth } from './glyphs.js';
 import { drawLegend, LEGEND_KEY_X } from './legend.js';
 import { drawPath } from './pathSvg.js';
 import { createSvg, type SvgCanvas } from './svgDocument.js';
+import { theme } from './theme.js';
 import { drawTree } from './treeSvg.js';
 
 export interface DrawingMeta {
@@ -47,10 +48,10 @@ function appendCounterfactual(canvas: SvgCanvas, top: number, view: Counterfactu
   const sectionTop = top + SECTION_GAP + 12;
   const names = view.classNames;
   const target = view.found ? names[view.found.toClass] : view.request === 'auto' ? 'another class' : view.request;
-  canvas.svg.append('text').attr('x', MARGIN).attr('y', sectionTop - 10).attr('font-weight', 'bold').attr('class', 'counterfactual-title')
-    .text(`What would make it ${target}: the smallest change to the input the search found (${view.sparse ? 'L2 plus L1, for few changed inputs' : 'in L2'}; inputs kept in range)`);
+  const heading = `What would make it ${target}: the least change found (${view.sparse ? 'L2 plus L1, for few changed inputs' : 'L2'}; inputs kept in range)`;
+  canvas.svg.append('text').attr('x', MARGIN).attr('y', sectionTop - 10).attr('font-weight', 'bold').attr('class', 'counterfactual-title').text(heading);
   const size = drawCounterfactual(canvas.svg.append('g').attr('transform', `translate(${MARGIN},${sectionTop})`), view);
-  return { width: size.width, bottom: sectionTop + size.height };
+  return { width: Math.max(size.width, 1.1 * textWidth(heading, theme.fontSize)), bottom: sectionTop + size.height };
 }
 
 /**

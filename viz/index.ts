@@ -4,6 +4,7 @@
  */
 export { describeTree, type DescribeOptions, type NodeView, type TreeView } from './describe.js';
 export { describePath, type PathView, type StepView } from './describePath.js';
+export { counterfactualSummary, type CounterfactualView } from './describeCounterfactual.js';
 export { drawExplanation, type DrawOptions, type Drawing } from './drawExplanation.js';
 export { explain, type Explanation, type PathStep } from './explanation.js';
 export { activeInputs, maxPathFlow, type Flow } from './flow.js';

@@ -2,12 +2,15 @@
  * Whole drawings as SVG text: a tree (optionally with one example's explanation strip
  * under it) or the explanation strip alone. Titles and keys say what is shown.
  */
+import { drawCounterfactual } from './counterfactualSvg.js';
 import type { TreeView } from './describe.js';
+import type { CounterfactualView } from './describeCounterfactual.js';
 import type { PathView } from './describePath.js';
 import { textWidth } from './glyphs.js';
 import { drawLegend, LEGEND_KEY_X } from './legend.js';
 import { drawPath } from './pathSvg.js';
-import { createSvg } from './svgDocument.js';
+import { createSvg, type SvgCanvas } from './svgDocument.js';
+import { theme } from './theme.js';
 import { drawTree } from './treeSvg.js';
 
 export interface DrawingMeta {
@@ -40,8 +43,22 @@ function treeSubtitle(view: TreeView, meta: DrawingMeta): string {
   return `${meta.model} · ${meta.dataset} · ${under}${shown}`;
 }
 
-/** The tree, and when `path` is given, the example's explanation strip below it. */
-export function renderTreeSvg(view: TreeView, meta: DrawingMeta, path?: PathView): string {
+/** The counterfactual section under everything else, from `top`; returns its bottom and width. */
+function appendCounterfactual(canvas: SvgCanvas, top: number, view: CounterfactualView): { width: number; bottom: number } {
+  const sectionTop = top + SECTION_GAP + 12;
+  const names = view.classNames;
+  const target = view.found ? names[view.found.toClass] : view.request === 'auto' ? 'another class' : view.request;
+  const heading = `What would make it ${target}: the least change found (${view.sparse ? 'L2 plus L1, for few changed inputs' : 'L2'}; inputs kept in range)`;
+  canvas.svg.append('text').attr('x', MARGIN).attr('y', sectionTop - 10).attr('font-weight', 'bold').attr('class', 'counterfactual-title').text(heading);
+  const size = drawCounterfactual(canvas.svg.append('g').attr('transform', `translate(${MARGIN},${sectionTop})`), view);
+  return { width: Math.max(size.width, 1.1 * textWidth(heading, theme.fontSize)), bottom: sectionTop + size.height };
+}
+
+/**
+ * The tree, and when `path` is given, the example's explanation strip below it (and under
+ * that the counterfactual, when given).
+ */
+export function renderTreeSvg(view: TreeView, meta: DrawingMeta, path?: PathView, counterfactual?: CounterfactualView): string {
   const canvas = createSvg();
   const legend = canvas.svg.append('g').attr('transform', `translate(${MARGIN},${MARGIN})`);
   const notes = treeNotes(view);
@@ -59,11 +76,15 @@ export function renderTreeSvg(view: TreeView, meta: DrawingMeta, path?: PathView
     width = Math.max(width, strip.width);
     height = stripTop + strip.height;
   }
+  if (counterfactual) {
+    const section = appendCounterfactual(canvas, height, counterfactual);
+    [width, height] = [Math.max(width, section.width), section.bottom];
+  }
   return canvas.finish(width + 2 * MARGIN, height + MARGIN);
 }
 
-/** The compact view: only the explanation strip, with its key. */
-export function renderPathSvg(path: PathView, meta: DrawingMeta, depth: number): string {
+/** The compact view: only the explanation strip, with its key (and the counterfactual under it). */
+export function renderPathSvg(path: PathView, meta: DrawingMeta, depth: number, counterfactual?: CounterfactualView): string {
   const canvas = createSvg();
   const legend = canvas.svg.append('g').attr('transform', `translate(${MARGIN},${MARGIN})`);
   const truth = path.label === undefined ? '' : ` (true class ${path.classNames[path.label]})`;
@@ -74,7 +95,12 @@ export function renderPathSvg(path: PathView, meta: DrawingMeta, depth: number):
   });
   const top = MARGIN + legendHeight + SECTION_GAP;
   const strip = drawPath(canvas.svg.append('g').attr('transform', `translate(${MARGIN},${top})`), path);
-  return canvas.finish(Math.max(strip.width, 560) + 2 * MARGIN, top + strip.height + MARGIN);
+  let [width, height] = [Math.max(strip.width, 560), top + strip.height];
+  if (counterfactual) {
+    const section = appendCounterfactual(canvas, height, counterfactual);
+    [width, height] = [Math.max(width, section.width), section.bottom];
+  }
+  return canvas.finish(width + 2 * MARGIN, height + MARGIN);
 }
 
 /** The key alone, for the interactive page (its tree view is drawn in the page). */

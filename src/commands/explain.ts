@@ -8,13 +8,14 @@ import { SdtError } from '../errors.js';
 import { readTreeFile, type TreeFile } from '../models/treeFile.js';
 import { createTreePredictor } from '../models/treePredictor.js';
 import { treeStructure } from '../models/treeStructure.js';
-import { drawExplanation, explain, type Explanation } from '../../viz/index.js';
+import { counterfactualSummary, drawExplanation, explain, type DrawOptions, type Explanation } from '../../viz/index.js';
 import { withFolderLock } from '../runs/folderLock.js';
 import { checkModelFitsData } from './checks.js';
+import { COUNTERFACTUAL_BUDGET, counterfactualJson, type CounterfactualOptions, searchCounterfactual } from './counterfactual.js';
 import { note, openDataset, say, trainedOn, warnOtherData } from './context.js';
 import { common, integerOption } from './options.js';
 
-interface ExplainOptions {
+interface ExplainOptions extends CounterfactualOptions {
   model: string;
   out: string;
   dataset?: string;
@@ -38,6 +39,8 @@ function checkOptions(o: ExplainOptions): void {
   if (!/\.svg$/i.test(o.out)) throw new SdtError(`--out ${o.out} must name an .svg file (the PNG and HTML go beside it).`);
   if (o.index !== undefined && o.input !== undefined) throw new SdtError('--index and --input both name an example to explain; give one.');
   if (o.pathOnly && o.index === undefined && o.input === undefined) throw new SdtError('--path-only needs an example to explain: add --index N or --input FILE.');
+  if (o.counterfactual !== undefined && o.index === undefined && o.input === undefined) throw new SdtError('--counterfactual needs an example to change: add --index N or --input FILE.');
+  if (o.counterfactual === undefined && (o.sparse || o.budget !== undefined)) throw new SdtError(`${o.sparse ? '--sparse' : '--budget'} sets up a counterfactual search: add --counterfactual CLASS or --counterfactual auto.`);
 }
 
 function checkRoot(file: TreeFile, model: string, root: number | undefined): void {
@@ -70,8 +73,11 @@ export async function runExplain(o: ExplainOptions): Promise<void> {
     explanation = explain(file, predictor, predictor.preprocess(input.raw), basename(o.input));
   }
 
-  const { files: outputs, treeNodesDrawn: drawn } = drawExplanation(file, predictor, dataset.test, explanation, {
-    ...o, model: basename(o.model), dataset: dataset.name, initial: o.index, inputNote,
+  let counterfactual: DrawOptions['counterfactual'];
+  if (o.counterfactual !== undefined && explanation) counterfactual = searchCounterfactual({ ...o, counterfactual: o.counterfactual }, file, predictor, dataset, explanation);
+
+  const { files: outputs, treeNodesDrawn: drawn, counterfactual: changed } = drawExplanation(file, predictor, dataset.test, explanation, {
+    ...o, model: basename(o.model), dataset: dataset.name, initial: o.index, inputNote, counterfactual,
   });
   try {
     mkdirSync(dirname(o.out), { recursive: true });
@@ -97,6 +103,7 @@ export async function runExplain(o: ExplainOptions): Promise<void> {
           pathProbability: explanation.pathProbability,
         },
       } : {}),
+      ...(changed ? { counterfactual: counterfactualJson(changed) } : {}),
     }) + '\n');
     return;
   }
@@ -104,6 +111,7 @@ export async function runExplain(o: ExplainOptions): Promise<void> {
     const truth = explanation.label === undefined ? '' : ` (true class ${file.classNames[explanation.label]})`;
     process.stdout.write(`${explanation.source}: max path ${explanation.path.join(' → ')} (leaf ${explanation.prediction.leaf}), answer ${file.classNames[explanation.prediction.maxPathClass]}${truth}\n`);
   }
+  if (changed) process.stdout.write(counterfactualSummary(changed) + '\n');
   process.stdout.write(outputs.map(([path]) => `wrote ${path}\n`).join(''));
 }
 
@@ -123,6 +131,9 @@ export function explainCommand(): Command {
     .addOption(new Option('--path-only', 'draw only the explanation (the max path, node by node), not the tree'))
     .addOption(new Option('--png', 'also write a PNG beside the SVG'))
     .addOption(new Option('--html', 'also write an interactive page beside the SVG: draw a digit, open any subtree, filter and click test examples'))
+    .addOption(new Option('--counterfactual <class>', 'also find the smallest change to the example (L2, inputs kept in range) that makes its max path end in a leaf of this class (a name or number), or auto: the nearest other class; verified by the predictor'))
+    .addOption(new Option('--sparse', 'counterfactual: prefer few changed inputs (adds an L1 term to the L2 change)'))
+    .addOption(integerOption('--budget <n>', `counterfactual: most quadratic programs to solve, one candidate leaf at one margin each (default ${COUNTERFACTUAL_BUDGET})`, 1, 1_000_000))
     .addOption(integerOption('--examples <n>', 'test examples in the HTML page\'s strip', 1, 500, 24))
     .addOption(integerOption('--top-features <n>', 'tabular data: features shown per node', 1, 50, 6))
     .addOption(common.json())
@@ -132,6 +143,7 @@ export function explainCommand(): Command {
       '  sdt explain --model results/mnist/baseline-d8/tree.json.gz --out tree.svg --png',
       '  sdt explain --model tree.json.gz --out why-3.svg --index 3 --png',
       '  sdt explain --model tree.json.gz --out digit.svg --input my-digit.png --path-only',
+      '  sdt explain --model tree.json.gz --out what-if.svg --index 3 --path-only --counterfactual auto --png',
       '  sdt explain --model tree.json.gz --out tree.svg --root 5 --levels 3 --html',
     ].join('\n'))
     .action(async (parsed: ExplainOptions) => {

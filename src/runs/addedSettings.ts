@@ -5,6 +5,8 @@
  */
 const ADDED_SETTINGS: Record<string, unknown> = {
   hardenLr: 0,
+  filterL1: 0,
+  filterSmoothness: 0,
 };
 
 /** `config` (at any depth) without the added settings that hold their older-behaviour value. */

@@ -12,6 +12,7 @@ import { loadDataset } from '../src/data/datasets.js';
 import { labelTargets, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
 import { filterMeasures } from '../src/eval/filterMeasures.js';
 import { filterPenalty } from '../src/models/filterPenalty.js';
+import { withChecksum } from '../src/runs/checksum.js';
 import { createSoftTree } from '../src/models/sdt.js';
 import { expectOneSentence, sdt } from './run.js';
 
@@ -98,7 +99,7 @@ describe('a tiny MNIST run with filter penalties', () => {
 describe('--filter-l1, --filter-smoothness', () => {
   const tiny = ['--limit', '300', '--depth', '2', '--epochs', '1', '--quiet'];
 
-  it('are recorded in the run\'s configuration; a run recorded before they existed is the run at 0', () => {
+  it('are recorded in the run\'s configuration; a run recorded before they existed is the run at 0', { timeout: 300_000 }, () => {
     const plain = join(scratch, 'plain');
     expect(sdt(['baseline', ...tiny, '--out', plain]).code).toBe(0);
     const manifestPath = join(plain, 'manifest.json');
@@ -107,7 +108,7 @@ describe('--filter-l1, --filter-smoothness', () => {
     // The same folder as an older sdt wrote it: neither setting in its configuration.
     delete manifest.config.filterL1;
     delete manifest.config.filterSmoothness;
-    writeFileSync(manifestPath, JSON.stringify(manifest));
+    writeFileSync(manifestPath, JSON.stringify(withChecksum(manifest)));
     const again = sdt(['baseline', ...tiny, '--filter-l1', '0', '--out', plain]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/already holds this finished baseline run/);
@@ -119,7 +120,7 @@ describe('--filter-l1, --filter-smoothness', () => {
     expect(JSON.parse(readFileSync(join(penalised, 'manifest.json'), 'utf8')).config).toMatchObject({ filterL1: 0.001, filterSmoothness: 0.01 });
   });
 
-  it('are offered by sdt baseline, distill and study', () => {
+  it('are offered by sdt baseline, distill and study', { timeout: 300_000 }, () => {
     for (const command of ['baseline', 'distill', 'study']) {
       const help = sdt([command, '--help']).stdout;
       expect(help, command).toMatch(/--filter-l1 <λ1>/);
@@ -127,7 +128,7 @@ describe('--filter-l1, --filter-smoothness', () => {
     }
   });
 
-  it('refuse a negative strength, and smoothness on tabular data, in one sentence before anything is written', () => {
+  it('refuse a negative strength, and smoothness on tabular data, in one sentence before anything is written', { timeout: 300_000 }, () => {
     expect(expectOneSentence(sdt(['baseline', '--filter-l1', '-1']))).toMatch(/--filter-l1 must be a number from 0 to 100, not "-1"/);
     expect(expectOneSentence(sdt(['baseline', '--filter-smoothness', 'smooth']))).toMatch(/--filter-smoothness must be a number/);
     const out = join(scratch, 'tabular');

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
+import type { FilterMeasures } from '../eval/filterMeasures.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
 import { isTeacherPath, openModel } from '../models/modelFile.js';
 import { checkModelFitsData } from './checks.js';
@@ -26,19 +27,26 @@ interface Evaluation {
   examples: number;
   accuracy: number;
   mixtureAccuracy?: number;
+  filters?: FilterMeasures;
   perClassAccuracy: number[];
   confusion: number[][];
 }
 
 /** The model's predictions on the test split of the data it was trained on, split as it was. */
-async function predictions(path: string, parsed: EvaluateArgs): Promise<{ kind: string; dataset: Dataset; predicted: Int32Array; mixture?: Int32Array }> {
+async function predictions(path: string, parsed: EvaluateArgs): Promise<{ kind: string; filters?: FilterMeasures; dataset: Dataset; predicted: Int32Array; mixture?: Int32Array }> {
   if (isTeacherPath(path)) await startBackend({ backend: parsed.backend, quiet: parsed.quiet });
   const model = await openModel(path);
   const trained = trainedOn(model.training);
   const dataset = openDataset({ dataset: parsed.dataset ?? trained.dataset ?? 'mnist', dataDir: parsed.dataDir, limit: parsed.limit, seed: trained.seed, quiet: parsed.quiet });
   warnOtherData(path, trained.dataset, dataset.name);
   checkModelFitsData(path, model.inputShape, model.classes, dataset);
-  return { kind: model.kind, dataset, ...model.predictAll(dataset.test) };
+  return { kind: model.kind, filters: model.filters, dataset, ...model.predictAll(dataset.test) };
+}
+
+/** "filters: sparsity 0.31 (Hoyer), 12.0 % of weights near zero, roughness 3.20" (mean over the inner nodes). */
+function describeFilters(f: FilterMeasures): string {
+  const rough = f.roughness === null ? '' : `, roughness ${f.roughness.toFixed(2)} (Σ neighbours' difference² / Σ w²)`;
+  return `filters (mean over inner nodes): sparsity ${f.sparsity.toFixed(3)} (Hoyer), ${(f.nearZero * 100).toFixed(1)} % of weights under 1/100 of their filter's largest${rough}`;
 }
 
 export function evaluateCommand(): Command {
@@ -55,7 +63,7 @@ export function evaluateCommand(): Command {
     .action(async (parsed: EvaluateArgs) => {
       const path = parsed.model;
       if (!existsSync(path)) throw new SdtError(`model ${path} does not exist.`);
-      const { kind, dataset, predicted, mixture } = await predictions(path, parsed);
+      const { kind, filters, dataset, predicted, mixture } = await predictions(path, parsed);
       const K = dataset.classNames.length;
       const confusion = confusionMatrix(predicted, dataset.test.y, K);
       const result: Evaluation = {
@@ -65,6 +73,7 @@ export function evaluateCommand(): Command {
         examples: dataset.test.n,
         accuracy: accuracy(predicted, dataset.test.y),
         ...(mixture ? { mixtureAccuracy: accuracy(mixture, dataset.test.y) } : {}),
+        ...(filters ? { filters } : {}),
         perClassAccuracy: perClassAccuracy(confusion),
         confusion,
       };
@@ -76,7 +85,9 @@ export function evaluateCommand(): Command {
       const width = Math.max(...dataset.classNames.map((c) => c.length), 6);
       process.stdout.write(
         `${kind} on the ${dataset.name} test set (${dataset.test.n} examples)\n` +
-          `accuracy: ${pct(result.accuracy)}${mixture ? ` (max-path), ${pct(result.mixtureAccuracy!)} (mixture)` : ''}\n\n` +
+          `accuracy: ${pct(result.accuracy)}${mixture ? ` (max-path), ${pct(result.mixtureAccuracy!)} (mixture)` : ''}\n` +
+          (filters ? `${describeFilters(filters)}\n` : '') +
+          '\n' +
           `${'class'.padEnd(width)}  accuracy  confusion (rows: true class, columns: predicted)\n` +
           dataset.classNames.map((name, k) => `${name.padEnd(width)}  ${pct(result.perClassAccuracy[k]).padStart(8)}  ${confusion[k].map((c) => String(c).padStart(5)).join('')}`).join('\n') + '\n',
       );

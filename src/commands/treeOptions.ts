@@ -1,10 +1,11 @@
-/** The soft tree's training options, shared by `sdt baseline` and `sdt distill`. */
+/** The soft tree's training options, shared by `sdt baseline`, `sdt distill` and `sdt study`. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Dataset } from '../data/dataset.js';
 import { fitToData, MIN_STEPS, trainingRows } from '../distill/fitToData.js';
 import { TRANSFER_KINDS } from '../distill/transfer.js';
 import { TREE_DEFAULTS, type TreeTrainingOptions } from '../distill/trainTree.js';
+import { checkFilterPenalties } from '../models/filterPenalty.js';
 import { SdtError } from '../errors.js';
 import { pickOptions } from '../pickOptions.js';
 import { say } from './context.js';
@@ -37,6 +38,8 @@ export function addTreeOptions(command: Command): Command {
     .addOption(numberOption('--mixup-alpha <a>', 'mixup: blend weight λ ~ Beta(a, a)', 0.01, 100, d.mixupAlpha))
     .addOption(choiceOption('--penalty-level <how>', "combine a level's node penalties by mean or sum", ['mean', 'sum'], d.penaltyLevel))
     .addOption(integerOption('--alpha-window <batches>', 'running-average window of α at the root (×2^depth below; 0: per batch)', 0, 100000, d.alphaWindow))
+    .addOption(numberOption('--filter-l1 <λ1>', 'L1 penalty λ1·Σ|w| on the inner nodes\' filters: sparser filters (0: none)', 0, 100, d.filterL1))
+    .addOption(numberOption('--filter-smoothness <λ2>', 'penalty λ2·Σ(neighbouring pixels\' difference)² on the filters: smoother filters, images only (0: none)', 0, 100, d.filterSmoothness))
     .addOption(integerOption('--patience <epochs>', 'stop after this many epochs without a better validation accuracy (0: never)', 0, 1000, d.patience))
     .addOption(numberOption('--validation <share>', 'share of the training set held out for validation', 0, 0.5, d.validation));
 }
@@ -59,6 +62,7 @@ export function treeOptionsFrom(parsed: Record<string, unknown>): TreeTrainingOp
  * (src/distill/fitToData.ts); each change is said in a note.
  */
 export function fitTreeToData(options: TreeTrainingOptions, dataset: Dataset, parsed: Record<string, unknown>, chosen: (name: string) => boolean): TreeTrainingOptions {
+  checkFilterPenalties(options, dataset.inputShape, dataset.name);
   const fitted = fitToData(options, trainingRows(dataset.train.n, options.validation), chosen, parsed.minSteps as number);
   for (const note of fitted.notes) say({ quiet: Boolean(parsed.quiet) }, `note: tree ${note}`);
   return fitted.options;

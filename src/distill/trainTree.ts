@@ -8,6 +8,7 @@ import { oneHot } from '../data/oneHot.js';
 import { gatherRows } from '../data/rows.js';
 import { validationSplit } from '../data/split.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
+import { FILTER_PENALTY_DEFAULTS, type FilterPenaltyOptions, imageShapeOf } from '../models/filterPenalty.js';
 import { createSoftTree, type TreeConfig } from '../models/sdt.js';
 import { treeFileFrom, type TreeFile } from '../models/treeFile.js';
 import { predictTree, treeLearner, type TreePredictions } from '../models/sdtBatches.js';
@@ -16,7 +17,7 @@ import type { Learner } from '../models/learner.js';
 import { train, type LoopOptions, type TrainData, type TrainCallbacks, type TrainResult, type TrainSettings } from './train.js';
 import { TRANSFER_DEFAULTS, transferEpochs, type TransferOptions } from './transfer.js';
 
-export interface TreeTrainingOptions extends LoopOptions, TransferOptions {
+export interface TreeTrainingOptions extends LoopOptions, TransferOptions, FilterPenaltyOptions {
   depth: number;
   lambda: number;
   beta: number;
@@ -50,6 +51,7 @@ export const TREE_DEFAULTS: TreeTrainingOptions = {
   validation: 0.1,
   seed: 1,
   ...TRANSFER_DEFAULTS,
+  ...FILTER_PENALTY_DEFAULTS,
 };
 
 export interface TreeEvaluation {
@@ -122,6 +124,9 @@ export async function trainTree(
     lambda: options.lambda,
     penaltyLevel: options.penaltyLevel,
     alphaWindow: options.alphaWindow,
+    filterL1: options.filterL1,
+    filterSmoothness: options.filterSmoothness,
+    imageShape: imageShapeOf(dataset.inputShape),
     seed: options.seed,
   };
   if (options.transfer === 'augment' && dataset.inputShape.length !== 3) {

@@ -9,10 +9,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from '../data/dataset.js';
 import { argMaxRows } from '../data/rows.js';
 import { SdtError } from '../errors.js';
+import { filterMeasures, type FilterMeasures } from '../eval/filterMeasures.js';
 import { CART_FORMAT, cartFromJson } from './cartFile.js';
 import { predictCart } from './cartPredict.js';
 import { teacherArchOf, teacherLogits } from './teacher.js';
 import { loadTeacher, TEACHER_MODEL } from './teacherFile.js';
+import { imageShapeOf } from './filterPenalty.js';
 import { parseTreeFile, readModelJson, TREE_FORMAT, TREE_FORMAT_EXPLICIT, TREE_FORMATS } from './treeFile.js';
 import { createTreePredictor, predictRows } from './treePredictor.js';
 
@@ -23,6 +25,8 @@ export interface OpenedModel {
   classes: number;
   /** The model file's training record (dataset, split seed); undefined for a teacher. */
   training?: unknown;
+  /** How sparse and smooth a soft tree's filters are (absent for other models). */
+  filters?: FilterMeasures;
   /** Predicts one preprocessed example; returns when the answer is computed (latency). */
   predictOne(row: Float32Array): void;
   /** The class of every row (max-path for soft trees), and for soft trees the mixture's. */
@@ -48,6 +52,7 @@ export async function openModel(path: string): Promise<OpenedModel> {
       inputShape: file.inputShape,
       classes: predictor.classes,
       training: file.training,
+      filters: filterMeasures(file.inner.weights, imageShapeOf(file.inputShape)),
       predictOne: (row) => void predictor.predict(row),
       predictAll: (split) => {
         const results = predictRows(predictor, split);

@@ -5,10 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { randomSource } from '../random.js';
+import { filterPenalty, type FilterPenaltyOptions } from './filterPenalty.js';
 import { pathProbabilities } from './pathProbabilities.js';
 import { innerCount, leafCount, nodeDepth } from './treeNodes.js';
 
-export interface TreeConfig {
+export interface TreeConfig extends Partial<FilterPenaltyOptions> {
   depth: number;
   features: number;
   classes: number;
@@ -28,6 +29,8 @@ export interface TreeConfig {
    * over alphaWindow · 2^d. 0 uses each batch's α alone (measured best, see README).
    */
   alphaWindow: number;
+  /** [height, width, channels] of image inputs (the smoothness penalty's neighbours); null for tables. */
+  imageShape?: [number, number, number] | null;
   seed: number;
 }
 
@@ -44,7 +47,7 @@ export interface SoftTree {
   trainable: tf.Variable[];
   /** α̃_i, the running averages of each node's share of right-going probability. */
   alphaAverage: tf.Variable;
-  /** Loss of Eq. (expected cross-entropy) plus the balance penalty C, on a batch. */
+  /** Loss of Eq. (expected cross-entropy) plus the balance penalty C and the filter penalties, on a batch. */
   loss(x: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar;
   /** P^ℓ(x) for every leaf: [n, L]. */
   leafProbabilities(x: tf.Tensor2D): tf.Tensor2D;
@@ -110,8 +113,11 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     // of P, whose slices would cost a padding op each in the gradient.
     const logQ = tf.concat([tf.zeros([I, K]), tf.logSoftmax(phi)], 0);
     // L(x) = −Σ_ℓ P^ℓ(x) Σ_k T_k log Q^ℓ_k   (expected cross-entropy), averaged over the batch
-    const expected = tf.neg(tf.mean(tf.sum(tf.mul(P, tf.matMul(targets, logQ, false, true)), 1)));
-    if (config.lambda === 0) return expected as tf.Scalar;
+    const expected = tf.neg(tf.mean(tf.sum(tf.mul(P, tf.matMul(targets, logQ, false, true)), 1))) as tf.Scalar;
+    // λ1 Σ_i ‖w_i‖₁ + λ2 Σ_i TV²(w_i) (filterPenalty.ts); null when neither is asked for.
+    const filters = filterPenalty(W, config, config.imageShape ?? null);
+    const data = filters === null ? expected : (tf.add(expected, filters) as tf.Scalar);
+    if (config.lambda === 0) return data;
     // α_i = Σ_x P^i(x) p_i(x) / Σ_x P^i(x), where P^i p_i is the right child's path probability
     // and P^i the sum of its children's; an unreached node counts as balanced (α = ½).
     const mass = tf.sum(P, 0); // Σ_x P^t(x), [I + L]
@@ -124,7 +130,7 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     // C = −λ Σ_i 2^−d [½ log α̃_i + ½ log(1 − α̃_i)]
     const balance = tf.mul(0.5, tf.add(tf.log(alpha), tf.log(tf.sub(1, alpha))));
     const penalty = tf.mul(-config.lambda, tf.sum(tf.mul(weightTensor, balance)));
-    return tf.add(expected, penalty) as tf.Scalar;
+    return tf.add(data, penalty) as tf.Scalar;
   }
 
   function predict(x: tf.Tensor2D) {

@@ -4,7 +4,21 @@
  * that value, so older run folders still resume, count as done and group with new runs.
  */
 const ADDED_SETTINGS: Record<string, unknown> = {
+  // Hardening (issue 19): no annealing.
+  betaEnd: null,
+  annealStart: 0,
   hardenLr: 0,
+  // Transfer sets (issue 19): the training split itself, at the documented defaults.
+  transfer: 'train',
+  copies: 1,
+  rotation: 6,
+  shift: 1,
+  scale: 0.1,
+  shear: 0,
+  elastic: 0,
+  mixupAlpha: 1,
+  filterL1: 0,
+  filterSmoothness: 0,
 };
 
 /** `config` (at any depth) without the added settings that hold their older-behaviour value. */

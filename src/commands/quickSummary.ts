@@ -33,9 +33,9 @@ export function fullRunSentence(root = packageRoot): string {
   if (!existsSync(comparison) || !existsSync(manifest)) return '';
   const { rows } = JSON.parse(readFileSync(comparison, 'utf8')) as { rows: ComparisonRow[] };
   const { config } = JSON.parse(readFileSync(manifest, 'utf8')) as { config: { limit: number | null; teacher: { epochs: number }; tree: { depth: number; epochs: number } } };
-  const results = rows.map((r) => `${r.model} ${percent(r.maxPathAccuracy)}`).join(', ');
+  const results = rows.map((r) => `${r.model} ${percent(r.maxPathAccuracy)}`).join('; ');
   const images = config.limit === null ? 'all training images' : `the first ${config.limit.toLocaleString('en')} images`;
-  return ` The full default run (sdt distill: ${images}, teacher ${config.teacher.epochs} epochs, trees at depth ${config.tree.depth} for ${config.tree.epochs} epochs; ${FULL_RUN}) gives ${results}.`;
+  return ` The full default run (sdt distill: ${images}, teacher ${config.teacher.epochs} epochs, trees at depth ${config.tree.depth} for ${config.tree.epochs} epochs; ${FULL_RUN}) gives (test accuracy, max path): ${results}.`;
 }
 
 export function quickSummary(run: QuickRun, root = packageRoot): string {

@@ -18,7 +18,7 @@ import { addTreeOptions, fitTreeToData, treeOptionsFrom } from './treeOptions.js
 import { trainingProgress } from './trainingProgress.js';
 
 /**
- * What --quick changes, unless the option is given explicitly: under a minute on two cores,
+ * What --quick changes, unless the option is given explicitly: about a minute on two cores,
  * and a table that reads like the full run's. The teacher sees 10,000 images once (no
  * validation split: one epoch has no best epoch to pick) with small batches, no dropout and
  * a warm-up before its cosine decay, which took it past 97 %; the trees are at depth 4,
@@ -60,11 +60,11 @@ export function distillCommand(): Command {
     .addOption(numberOption('--alpha <α>', 'weight of the hard labels mixed into the soft targets (soft term scaled by T²)', 0, 1, 0.5))
     .addOption(integerOption('--cart-depth <n>', 'maximum depth of the CART baseline (0: unlimited)', 0, 64, CART_DEFAULTS.maxDepth))
     .addOption(integerOption('--jobs <n>', 'tree stages trained side by side, each in its own process on one wasm thread (1: one after another)', 1, 64, Math.max(1, Math.min(4, availableParallelism()))))
-    .option('--quick', `the same pipeline on a small subset in under a minute on two cores (${quickFlags()})`)
+    .option('--quick', `the same pipeline on a small subset in about a minute on two idle cores (${quickFlags()})`)
     .addOption(common.force())
     .addOption(common.json())
     .addOption(common.quiet())
-    .addHelpText('after', '\nExample:\n  sdt distill                       # MNIST, depth 8: the paper\'s table\n  sdt distill --quick               # under a minute: a first look\n  sdt distill --teacher runs/teacher-mnist --temperature 2 --out runs/t2');
+    .addHelpText('after', '\nExample:\n  sdt distill                       # MNIST, depth 8: the paper\'s table\n  sdt distill --quick               # about a minute: a first look\n  sdt distill --teacher runs/teacher-mnist --temperature 2 --out runs/t2');
   addTreeOptions(command);
   addTeacherOptions(command, 'teacher');
   return command.action(async (parsed: DistillArgs, self: Command) => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { loadDataset } from '../src/data/datasets.js';
+import { learningRateAt } from '../src/distill/optimizer.js';
 import { TEACHER_DEFAULTS, trainTeacher } from '../src/distill/trainTeacher.js';
 import { teacherLogits } from '../src/models/teacher.js';
 import { loadTeacher } from '../src/models/teacherFile.js';
@@ -33,5 +34,23 @@ describe('the CNN teacher', () => {
   it('refuses a teacher folder whose weights do not fit its model', async () => {
     writeFileSync(join(scratch, 'a', 'weights.bin'), Buffer.alloc(12));
     await expect(loadTeacher(join(scratch, 'a'))).rejects.toThrow(/weights.bin holds 12 bytes; the model needs \d+/);
+  });
+});
+
+describe('the warmup-cosine schedule', () => {
+  const at = (progress: number) => learningRateAt(3e-3, 'warmup-cosine', progress, 0.2);
+  it('rises linearly from 0 over the warm-up, peaks at the rate, then decays as a cosine to 0', () => {
+    expect(at(0)).toBe(0);
+    expect(at(0.1)).toBeCloseTo(1.5e-3, 12);
+    expect(at(0.2)).toBeCloseTo(3e-3, 12);
+    // Half-way through the decay (0.2 + 0.8 / 2) the cosine is at half the rate.
+    expect(at(0.6)).toBeCloseTo(1.5e-3, 12);
+    expect(at(1)).toBeCloseTo(0, 12);
+    for (let p = 0.21; p < 1; p += 0.1) expect(at(p + 0.05)).toBeLessThan(at(p));
+  });
+  it('without warm-up is the plain cosine, which ignores the warm-up share', () => {
+    for (const p of [0, 0.3, 0.7, 1]) {
+      expect(learningRateAt(1e-3, 'warmup-cosine', p, 0)).toBeCloseTo(learningRateAt(1e-3, 'cosine', p, 0.5), 15);
+    }
   });
 });

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
 import { fitToData, MIN_STEPS, trainingRows } from '../distill/fitToData.js';
-import { MLP_HIDDEN, TEACHER_DEFAULTS, trainTeacher, type TeacherOptions } from '../distill/trainTeacher.js';
+import { MLP_HIDDEN, TEACHER_DEFAULTS, TEACHER_WARMUP, trainTeacher, type TeacherOptions, withWarmup } from '../distill/trainTeacher.js';
 import { defaultTeacherArch, type TeacherArch } from '../models/teacher.js';
 import { pickOptions } from '../pickOptions.js';
 import { checkOutFolder } from '../runs/files.js';
@@ -24,7 +24,8 @@ export function addTeacherOptions(command: Command, prefix = ''): Command {
     .addOption(integerOption(`--${p}batch-size <n>`, `${what}examples per batch (unless given, at most a tenth of the training examples, at least 16)`, 1, 65536, d.batchSize))
     .addOption(integerOption(`--${p}min-steps <n>`, `${what}fewest optimisation steps when --${p}epochs is not given`, 0, 10_000_000, MIN_STEPS))
     .addOption(numberOption(`--${p}lr <rate>`, `${what}learning rate (Adam)`, 1e-7, 10, d.lr))
-    .addOption(choiceOption(`--${p}schedule <name>`, `${what}learning-rate schedule`, ['constant', 'cosine'], d.schedule))
+    .addOption(choiceOption(`--${p}schedule <name>`, `${what}learning-rate schedule`, ['constant', 'cosine', 'warmup-cosine'], d.schedule))
+    .addOption(numberOption(`--${p}warmup <share>`, `${what}share of training that warms the learning rate up from 0 (warmup-cosine only)`, 0, 0.9, TEACHER_WARMUP))
     .addOption(numberOption(`--${p}dropout <rate>`, `${what}dropout before the CNN's dense layer, after each MLP hidden layer`, 0, 0.9, d.dropout))
     .addOption(integerOption(`--${p}patience <epochs>`, `${what}early-stopping patience (0: never stop early)`, 0, 1000, d.patience));
 }
@@ -32,7 +33,8 @@ export function addTeacherOptions(command: Command, prefix = ''): Command {
 export function teacherOptionsFrom(parsed: Record<string, unknown>, prefix = ''): TeacherOptions {
   // The split and the seed are the run's, shared with the tree in distill and study.
   const shared = ['validation', 'seed'];
-  return pickOptions(TEACHER_DEFAULTS, parsed, (name) => (prefix && !shared.includes(name) ? prefix + name[0].toUpperCase() + name.slice(1) : name));
+  const key = (name: string) => (prefix && !shared.includes(name) ? prefix + name[0].toUpperCase() + name.slice(1) : name);
+  return withWarmup(pickOptions(TEACHER_DEFAULTS, parsed, key), parsed[key('warmup')]);
 }
 
 /**

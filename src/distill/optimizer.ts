@@ -58,9 +58,18 @@ export function createOptimizer(variables: tf.Variable[], settings: OptimizerSet
   };
 }
 
-export type Schedule = 'constant' | 'cosine';
+export type Schedule = 'constant' | 'cosine' | 'warmup-cosine';
 
-/** Learning rate at `progress` ∈ [0, 1] of training: constant, or cosine decay to 0. */
-export function learningRateAt(base: number, schedule: Schedule, progress: number): number {
-  return schedule === 'cosine' ? base * 0.5 * (1 + Math.cos(Math.PI * progress)) : base;
+/**
+ * Learning rate at `progress` ∈ [0, 1] of training: constant; cosine decay to 0; or a
+ * linear warm-up from 0 over the first `warmup` share of training, then cosine decay to 0
+ * over the rest (Goyal et al. 2017's warm-up before Loshchilov & Hutter's cosine: a larger
+ * rate is safe once Adam's moment estimates have settled, and few epochs suffice).
+ */
+export function learningRateAt(base: number, schedule: Schedule, progress: number, warmup = 0): number {
+  if (schedule === 'constant') return base;
+  if (schedule === 'warmup-cosine' && warmup > 0 && progress < warmup) return (base * progress) / warmup;
+  const start = schedule === 'warmup-cosine' ? warmup : 0;
+  const decay = start < 1 ? (progress - start) / (1 - start) : 1;
+  return base * 0.5 * (1 + Math.cos(Math.PI * decay));
 }

@@ -10,14 +10,14 @@ import type { Manifest } from '../runs/manifest.js';
 import { distillTargets } from './softTargets.js';
 import { cartStage, readStageMetrics, type StageHooks, teacherStage, treeStage } from './stages.js';
 import { CART_DEFAULTS } from './trainCart.js';
-import { TEACHER_DEFAULTS, type TeacherOptions } from './trainTeacher.js';
+import { TEACHER_DEFAULTS, type TeacherOptions, withWarmup } from './trainTeacher.js';
 import { labelTargets, TREE_DEFAULTS } from './trainTree.js';
 
 export const REPRODUCIBLE = ['teacher', 'baseline', 'distilled', 'cart'];
 
-/** A teacher's options: the MLP's architecture is recorded beside them (a CNN's is not). */
+/** A teacher's options: the MLP's architecture and the warm-up share are recorded beside them when they apply. */
 function teacherOptionsIn(config: Record<string, unknown>): TeacherOptions {
-  const options = pickOptions(TEACHER_DEFAULTS, config);
+  const options = withWarmup(pickOptions(TEACHER_DEFAULTS, config), config.warmup);
   return config.arch === 'mlp' ? { ...options, arch: 'mlp', hidden: config.hidden as number[] } : options;
 }
 

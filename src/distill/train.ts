@@ -51,6 +51,8 @@ export interface TrainSettings {
    * training (the first run then ends there): the hardening phase learns with its own rates.
    */
   restart?: { at: number; scale: number };
+  /** Share of training warming up (warmup-cosine); 0 if absent. */
+  warmup?: number;
   /** Stop after this many epochs without a better validation accuracy; 0 never stops early. */
   patience: number;
   seed: number;
@@ -74,12 +76,12 @@ export interface TrainResult {
 }
 
 /** The learning rate at `progress` ∈ [0, 1] of training, the schedule restarted as `settings.restart` says. */
-export function scheduledRate(settings: Pick<TrainSettings, 'learningRate' | 'schedule' | 'restart'>, progress: number): number {
-  const { learningRate, schedule, restart } = settings;
-  if (!restart) return learningRateAt(learningRate, schedule, progress);
+export function scheduledRate(settings: Pick<TrainSettings, 'learningRate' | 'schedule' | 'restart' | 'warmup'>, progress: number): number {
+  const { learningRate, schedule, restart, warmup } = settings;
+  if (!restart) return learningRateAt(learningRate, schedule, progress, warmup);
   return progress < restart.at
-    ? learningRateAt(learningRate, schedule, progress / restart.at)
-    : learningRateAt(learningRate * restart.scale, schedule, (progress - restart.at) / (1 - restart.at));
+    ? learningRateAt(learningRate, schedule, progress / restart.at, warmup)
+    : learningRateAt(learningRate * restart.scale, schedule, (progress - restart.at) / (1 - restart.at), warmup);
 }
 
 export function batchTensors(data: TrainData, examples: Pick<TrainData, 'x' | 'targets'>, rows: Int32Array): { x: tf.Tensor; targets: tf.Tensor2D } {

@@ -15,6 +15,12 @@ import { finishRun } from '../runs/runFolder.js';
 import { train, type LoopOptions, type TrainCallbacks } from './train.js';
 
 export interface TeacherOptions extends LoopOptions {
+  /**
+   * Share of training warming the learning rate up from 0: present with the warmup-cosine
+   * schedule only, so other teachers' configurations read as they did before it existed
+   * (and their finished runs are still reused).
+   */
+  warmup?: number;
   dropout: number;
   /**
    * 'mlp' with its hidden layer sizes; absent for the CNN, so a CNN teacher's configuration
@@ -39,6 +45,15 @@ export const TEACHER_DEFAULTS: TeacherOptions = {
   validation: 0.1,
   seed: 1,
 };
+
+/** The warm-up share of the warmup-cosine schedule unless chosen. */
+export const TEACHER_WARMUP = 0.1;
+
+/** The options with their warm-up share (given, else the default) when the schedule has one; without it otherwise. */
+export function withWarmup(options: TeacherOptions, warmup: unknown): TeacherOptions {
+  const { warmup: _, ...rest } = options;
+  return options.schedule === 'warmup-cosine' ? { ...rest, warmup: typeof warmup === 'number' ? warmup : TEACHER_WARMUP } : rest;
+}
 
 export interface TrainedTeacher {
   model: tfl.LayersModel;

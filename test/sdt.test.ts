@@ -49,9 +49,9 @@ describe('createSoftTree', () => {
     // Leaves in order: left-left, left-right, right-left, right-right.
     const x = tf.tensor2d([[-1, -1], [-1, 1], [1, 1], [1, -1]]);
     const p = tree.predict(x);
-    expect(Array.from(p.leaf)).toEqual([0, 1, 2, 3]);
-    expect(Array.from(p.maxPath)).toEqual([0, 1, 2, 3]);
-    x.dispose();
+    expect(Array.from(p.leaf.dataSync())).toEqual([0, 1, 2, 3]);
+    expect(Array.from(p.maxPath.dataSync())).toEqual([0, 1, 2, 3]);
+    tf.dispose([x, p.leaf, p.maxPath, p.mixture, p.mixtureProbabilities]);
     tree.dispose();
   });
 

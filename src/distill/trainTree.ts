@@ -11,8 +11,7 @@ import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js'
 import { FILTER_PENALTY_DEFAULTS, type FilterPenaltyOptions, imageShapeOf } from '../models/filterPenalty.js';
 import { createSoftTree, type TreeConfig } from '../models/sdt.js';
 import { treeFileFrom, type TreeFile } from '../models/treeFile.js';
-import { predictTree, treeLearner } from '../models/sdtBatches.js';
-import type { TreePredictions } from '../models/treeInference.js';
+import { predictTree, treeLearner, type TreePredictions } from '../models/sdtBatches.js';
 import { SdtError } from '../errors.js';
 import type { Learner } from '../models/learner.js';
 import { train, type LoopOptions, type TrainData, type TrainCallbacks, type TrainResult, type TrainSettings } from './train.js';

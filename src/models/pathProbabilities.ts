@@ -18,7 +18,8 @@ export function pathsForward(p: Float32Array, q: Float32Array, n: number, inner:
   const nodes = 2 * inner + 1;
   const out = new Float32Array(n * nodes);
   for (let r = 0; r < n; r++) {
-    const [o, b] = [r * nodes, r * inner];
+    const o = r * nodes;
+    const b = r * inner;
     out[o] = 1;
     for (let i = 0; i < inner; i++) {
       out[o + 2 * i + 1] = out[o + i] * q[b + i];
@@ -40,10 +41,12 @@ export function pathsBackward(g: Float32Array, paths: Float32Array, p: Float32Ar
   const dz = new Float32Array(n * inner);
   const subtree = new Float64Array(nodes);
   for (let r = 0; r < n; r++) {
-    const [o, b] = [r * nodes, r * inner];
+    const o = r * nodes;
+    const b = r * inner;
     for (let t = nodes - 1; t >= inner; t--) subtree[t] = g[o + t] * paths[o + t];
     for (let i = inner - 1; i >= 0; i--) {
-      const [left, right] = [subtree[2 * i + 1], subtree[2 * i + 2]];
+      const left = subtree[2 * i + 1];
+      const right = subtree[2 * i + 2];
       dz[b + i] = q[b + i] * right - p[b + i] * left;
       subtree[i] = g[o + i] * paths[o + i] + left + right;
     }
@@ -68,23 +71,3 @@ export const pathProbabilities = tf.customGrad(
   }) as unknown as Parameters<typeof tf.customGrad>[0],
 ) as unknown as (z: tf.Tensor2D) => tf.Tensor2D;
 
-/**
- * p = σ(z) and q = σ(−z) [n, I] of z = β(a + b) for a = x·W [n, I] and the biases b [I]:
- * one exp per node, e = exp(−|z|) ≤ 1, then σ(|z|) = 1/(1 + e) and σ(−|z|) = e/(1 + e),
- * both to double precision before rounding (no 1 − p that loses the small branch).
- */
-export function branchProbabilities(a: Float32Array, bias: Float32Array, beta: number, n: number, inner: number): { p: Float32Array; q: Float32Array } {
-  const p = new Float32Array(n * inner);
-  const q = new Float32Array(n * inner);
-  for (let r = 0; r < n; r++) {
-    const o = r * inner;
-    for (let i = 0; i < inner; i++) {
-      const z = beta * (a[o + i] + bias[i]);
-      const e = Math.exp(-Math.abs(z));
-      const [large, small] = [1 / (1 + e), e / (1 + e)];
-      p[o + i] = z >= 0 ? large : small;
-      q[o + i] = z >= 0 ? small : large;
-    }
-  }
-  return { p, q };
-}

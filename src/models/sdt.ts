@@ -1,14 +1,13 @@
 /**
  * The soft decision tree of Frosst & Hinton (2017), "Distilling a Neural Network Into a
- * Soft Decision Tree", vectorised: all inner-node logits are one product X·W on the backend;
- * everything after it is a pass over typed arrays: the loss and its gradient (treeLoss.ts),
- * the predictions (treeInference.ts).
+ * Soft Decision Tree", vectorised: all inner-node logits are one product X·W on the backend,
+ * all path probabilities one pass down the tree (pathProbabilities.ts), and in training
+ * everything after the product one op with its own gradient (treeLoss.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { randomSource } from '../random.js';
 import { filterPenalty, type FilterPenaltyOptions } from './filterPenalty.js';
 import { pathProbabilities } from './pathProbabilities.js';
-import { predictFromProduct, type TreePredictions } from './treeInference.js';
 import { treeLoss, type Balance } from './treeLoss.js';
 import { innerCount, leafCount, nodeDepth } from './treeNodes.js';
 
@@ -55,7 +54,7 @@ export interface SoftTree {
   /** P^ℓ(x) for every leaf: [n, L]. */
   leafProbabilities(x: tf.Tensor2D): tf.Tensor2D;
   /** Max-path leaf predictions and mixture predictions (classes), plus the chosen leaf. */
-  predict(x: tf.Tensor2D): TreePredictions;
+  predict(x: tf.Tensor2D): { leaf: tf.Tensor1D; maxPath: tf.Tensor1D; mixture: tf.Tensor1D; leafProbability: tf.Tensor1D; mixtureProbabilities: tf.Tensor2D };
   read(): TreeParameters;
   write(parameters: TreeParameters): void;
   /** β for `progress` ∈ [0, 1] of training: fixed, or annealed β0 · (β1/β0)^s, s the share of the annealing phase done. */
@@ -116,12 +115,17 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     return filters === null ? fitted : (tf.add(fitted, filters) as tf.Scalar);
   }
 
-  function predict(x: tf.Tensor2D): TreePredictions {
-    const product = tf.matMul(x, W); // x·W [n, I], the one large product; the rest in treeInference.ts
-    const a = product.dataSync() as Float32Array;
-    product.dispose();
-    const [biases, leafLogits] = [b, phi].map((v) => v.dataSync() as Float32Array);
-    return predictFromProduct(a, x.shape[0], { biases, leafLogits, beta: beta.dataSync()[0] });
+  function predict(x: tf.Tensor2D) {
+    return tf.tidy(() => {
+      const leafPath = leafProbabilities(x);
+      const Q = tf.softmax(phi); // [L, K]
+      const leaf = tf.argMax(leafPath, 1) as tf.Tensor1D;
+      const leafProbability = tf.max(leafPath, 1) as tf.Tensor1D;
+      const maxPath = tf.gather(tf.argMax(Q, 1), leaf) as tf.Tensor1D;
+      const mixtureProbabilities = tf.matMul(leafPath, Q) as tf.Tensor2D; // Σ_ℓ P^ℓ Q^ℓ, [n, K]
+      const mixture = tf.argMax(mixtureProbabilities, 1) as tf.Tensor1D;
+      return { leaf, maxPath, mixture, leafProbability, mixtureProbabilities };
+    });
   }
 
   return {

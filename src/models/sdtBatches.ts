@@ -4,7 +4,16 @@ import type { Split } from '../data/dataset.js';
 import { accuracy } from '../eval/metrics.js';
 import type { Learner } from './learner.js';
 import type { SoftTree } from './sdt.js';
-import type { TreePredictions } from './treeInference.js';
+
+export interface TreePredictions {
+  leaf: Int32Array;
+  maxPath: Int32Array;
+  mixture: Int32Array;
+  /** P^ℓ(x) of the chosen leaf: how much of the tree's probability its max path carries. */
+  leafProbability: Float32Array;
+  /** Σ_ℓ P^ℓ Q^ℓ per example, [n, K]. */
+  mixtureProbabilities: Float32Array;
+}
 
 const CHUNK = 2048;
 
@@ -22,12 +31,12 @@ export function predictTree(tree: SoftTree, split: Split): TreePredictions {
     const rows = Math.min(CHUNK, split.n - start);
     const x = tf.tensor2d(split.x.subarray(start * F, (start + rows) * F), [rows, F]);
     const p = tree.predict(x);
-    x.dispose();
-    out.leaf.set(p.leaf, start);
-    out.maxPath.set(p.maxPath, start);
-    out.mixture.set(p.mixture, start);
-    out.leafProbability.set(p.leafProbability, start);
-    out.mixtureProbabilities.set(p.mixtureProbabilities, start * K);
+    out.leaf.set(p.leaf.dataSync(), start);
+    out.maxPath.set(p.maxPath.dataSync(), start);
+    out.mixture.set(p.mixture.dataSync(), start);
+    out.leafProbability.set(p.leafProbability.dataSync(), start);
+    out.mixtureProbabilities.set(p.mixtureProbabilities.dataSync(), start * K);
+    tf.dispose([x, p.leaf, p.maxPath, p.mixture, p.leafProbability, p.mixtureProbabilities]);
   }
   return out;
 }

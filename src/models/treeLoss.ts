@@ -27,9 +27,9 @@ export interface Balance {
 
 const EPS = 1e-6;
 
-/** log Q^ℓ_k = φ^ℓ_k − log Σ_k' exp φ^ℓ_k' and Q^ℓ_k itself, [L, K] in double precision. */
-function leafLogSoftmax(phi: Float32Array, leaves: number, K: number): { logQ: Float64Array; Q: Float64Array } {
-  const logQ = new Float64Array(leaves * K);
+/** log Q^ℓ_k = φ^ℓ_k − log Σ_k' exp φ^ℓ_k' as log Qᵀ [K, L], and Q^ℓ_k itself [L, K] in double precision. */
+function leafLogSoftmax(phi: Float32Array, leaves: number, K: number): { logQT: Float32Array; Q: Float64Array } {
+  const logQT = new Float32Array(K * leaves); // transposed [K, L]: the product T · log Qᵀ needs no transpose kernel
   const Q = new Float64Array(leaves * K);
   for (let l = 0; l < leaves; l++) {
     const o = l * K;
@@ -39,11 +39,11 @@ function leafLogSoftmax(phi: Float32Array, leaves: number, K: number): { logQ: F
     for (let k = 0; k < K; k++) sum += Math.exp(phi[o + k] - max);
     const logSum = max + Math.log(sum);
     for (let k = 0; k < K; k++) {
-      logQ[o + k] = phi[o + k] - logSum;
-      Q[o + k] = Math.exp(logQ[o + k]);
+      logQT[k * leaves + l] = phi[o + k] - logSum;
+      Q[o + k] = Math.exp(phi[o + k] - logSum);
     }
   }
-  return { logQ, Q };
+  return { logQT, Q };
 }
 
 /**
@@ -179,9 +179,9 @@ export function treeLoss(a: tf.Tensor2D, b: tf.Tensor, beta: tf.Tensor, phi: tf.
     const [av, bv] = [aT, bT].map((t) => t.dataSync() as Float32Array); // for ∂L/∂β
     const betaValue = betaT.dataSync()[0];
     const paths = pathsForward(p, q, n, inner); // P^t(x) [n, I + L]
-    const { logQ, Q } = leafLogSoftmax(phiT.dataSync() as Float32Array, leaves, K);
+    const { logQT, Q } = leafLogSoftmax(phiT.dataSync() as Float32Array, leaves, K);
     // c_ℓ(x) = Σ_k T_k(x) log Q^ℓ_k = (T · log Qᵀ)[x, ℓ], a product on the backend
-    const c = values(tf.tidy(() => tf.matMul(targets, tf.tensor2d(Float32Array.from(logQ), [leaves, K]), false, true)));
+    const c = values(tf.tidy(() => tf.matMul(targets, tf.tensor2d(logQT, [K, leaves]))));
     const dPaths = new Float32Array(n * nodes);
     let loss = expectedCrossEntropy(paths, c, n, inner, dPaths);
     let perNode: Float64Array | null = null;

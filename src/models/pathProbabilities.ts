@@ -6,7 +6,7 @@
  * a depth-8 training step's arithmetic, almost all of it multiplying by zero) plus a dozen
  * element-wise ops (softplus, exp, negation), each a slow scalar loop on the wasm backend.
  * Walked directly it is one multiplication per node forwards and one addition backwards:
- * O(n · (I + L)) at any depth.
+ * O(n · (I + L)) at any depth. The walks are exported for the fused loss (treeLoss.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -14,11 +14,12 @@ import * as tf from '@tensorflow/tfjs-core';
  * P^t(x) of every node t (inner nodes, then leaves) [n, I + L] from p_i = σ(z_i) and
  * q_i = 1 − p_i = σ(−z_i) [n, I]:  P^root = 1,  P^(2i+1) = P^i q_i,  P^(2i+2) = P^i p_i.
  */
-function forward(p: Float32Array, q: Float32Array, n: number, inner: number): Float32Array {
+export function pathsForward(p: Float32Array, q: Float32Array, n: number, inner: number): Float32Array {
   const nodes = 2 * inner + 1;
   const out = new Float32Array(n * nodes);
   for (let r = 0; r < n; r++) {
-    const [o, b] = [r * nodes, r * inner];
+    const o = r * nodes;
+    const b = r * inner;
     out[o] = 1;
     for (let i = 0; i < inner; i++) {
       out[o + 2 * i + 1] = out[o + i] * q[b + i];
@@ -35,15 +36,17 @@ function forward(p: Float32Array, q: Float32Array, n: number, inner: number): Fl
  *   ∂/∂z_i = q_i G(2i+2) − p_i G(2i+1)
  * (no division by a probability that may have underflowed).
  */
-function backward(g: Float32Array, paths: Float32Array, p: Float32Array, q: Float32Array, n: number, inner: number): Float32Array {
+export function pathsBackward(g: Float32Array, paths: Float32Array, p: Float32Array, q: Float32Array, n: number, inner: number): Float32Array {
   const nodes = 2 * inner + 1;
   const dz = new Float32Array(n * inner);
   const subtree = new Float64Array(nodes);
   for (let r = 0; r < n; r++) {
-    const [o, b] = [r * nodes, r * inner];
+    const o = r * nodes;
+    const b = r * inner;
     for (let t = nodes - 1; t >= inner; t--) subtree[t] = g[o + t] * paths[o + t];
     for (let i = inner - 1; i >= 0; i--) {
-      const [left, right] = [subtree[2 * i + 1], subtree[2 * i + 2]];
+      const left = subtree[2 * i + 1];
+      const right = subtree[2 * i + 2];
       dz[b + i] = q[b + i] * right - p[b + i] * left;
       subtree[i] = g[o + i] * paths[o + i] + left + right;
     }
@@ -62,8 +65,9 @@ export const pathProbabilities = tf.customGrad(
       t.dispose();
       return values;
     });
-    const paths = forward(p, q, n, inner);
-    const gradFunc = (dy: tf.Tensor2D) => tf.tensor2d(backward(dy.dataSync() as Float32Array, paths, p, q, n, inner), [n, inner]);
+    const paths = pathsForward(p, q, n, inner);
+    const gradFunc = (dy: tf.Tensor2D) => tf.tensor2d(pathsBackward(dy.dataSync() as Float32Array, paths, p, q, n, inner), [n, inner]);
     return { value: tf.tensor2d(paths, [n, 2 * inner + 1]), gradFunc };
   }) as unknown as Parameters<typeof tf.customGrad>[0],
 ) as unknown as (z: tf.Tensor2D) => tf.Tensor2D;
+

@@ -1,12 +1,14 @@
 /**
  * The soft decision tree of Frosst & Hinton (2017), "Distilling a Neural Network Into a
- * Soft Decision Tree", vectorised: all inner-node logits are one product X·W, and all path
- * probabilities one pass down the tree (pathProbabilities.ts).
+ * Soft Decision Tree", vectorised: all inner-node logits are one product X·W on the backend,
+ * all path probabilities one pass down the tree (pathProbabilities.ts), and in training
+ * everything after the product one op with its own gradient (treeLoss.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { randomSource } from '../random.js';
 import { filterPenalty, type FilterPenaltyOptions } from './filterPenalty.js';
 import { pathProbabilities } from './pathProbabilities.js';
+import { treeLoss, type Balance } from './treeLoss.js';
 import { innerCount, leafCount, nodeDepth } from './treeNodes.js';
 
 export interface TreeConfig extends Partial<FilterPenaltyOptions> {
@@ -60,8 +62,6 @@ export interface SoftTree {
   dispose(): void;
 }
 
-const EPS = 1e-6;
-
 /** Gaussian draws from the seeded generator (Box–Muller), so initialisation is reproducible. */
 function gaussian(size: number, std: number, seed: number): Float32Array {
   const random = randomSource(seed);
@@ -93,8 +93,6 @@ export function createSoftTree(config: TreeConfig): SoftTree {
   // per batch, are balanced on a longer history.
   const decay = Float32Array.from({ length: I }, (_, i) =>
     config.alphaWindow > 0 ? 1 - 1 / (config.alphaWindow * 2 ** nodeDepth(i)) : 0);
-  const weightTensor = tf.keep(tf.tensor1d(levelWeight));
-  const decayTensor = tf.keep(tf.tensor1d(decay));
   const trainable = config.learnBeta ? [W, b, phi, beta] : [W, b, phi];
 
   /** Path probabilities P^t(x) of every node [n, I + L]. */
@@ -107,30 +105,14 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     return tf.slice(paths(x), [0, I], [-1, L]);
   }
 
+  const balance: Balance | null = config.lambda === 0 ? null : { lambda: config.lambda, levelWeight, decay, average: alphaAverage };
+
   function loss(x: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
-    const P = paths(x);
-    // log Q^ℓ_k [L, K], below I zero rows for the inner nodes: the products then span all nodes
-    // of P, whose slices would cost a padding op each in the gradient.
-    const logQ = tf.concat([tf.zeros([I, K]), tf.logSoftmax(phi)], 0);
-    // L(x) = −Σ_ℓ P^ℓ(x) Σ_k T_k log Q^ℓ_k   (expected cross-entropy), averaged over the batch
-    const expected = tf.neg(tf.mean(tf.sum(tf.mul(P, tf.matMul(targets, logQ, false, true)), 1))) as tf.Scalar;
+    // The product x·W on the backend; everything after it, with its gradient, in treeLoss.ts.
+    const fitted = treeLoss(tf.matMul(x, W), b, beta, phi, targets, balance);
     // λ1 Σ_i ‖w_i‖₁ + λ2 Σ_i TV²(w_i) (filterPenalty.ts); null when neither is asked for.
     const filters = filterPenalty(W, config, config.imageShape ?? null);
-    const data = filters === null ? expected : (tf.add(expected, filters) as tf.Scalar);
-    if (config.lambda === 0) return data;
-    // α_i = Σ_x P^i(x) p_i(x) / Σ_x P^i(x), where P^i p_i is the right child's path probability
-    // and P^i the sum of its children's; an unreached node counts as balanced (α = ½).
-    const mass = tf.sum(P, 0); // Σ_x P^t(x), [I + L]
-    const [left, right] = tf.split(tf.reshape(tf.slice(mass, 1, 2 * I), [I, 2]), 2, 1); // children 2i+1, 2i+2
-    const alphaBatch = tf.reshape(tf.div(tf.add(right, EPS / 2), tf.add(tf.add(left, right), EPS)), [I]);
-    // α̃_i = γ_d α̃_i(previous) + (1 − γ_d) α_i(batch); the history carries no gradient.
-    const alpha = tf.clipByValue(
-      tf.add(tf.mul(decayTensor, alphaAverage), tf.mul(tf.sub(1, decayTensor), alphaBatch)), EPS, 1 - EPS);
-    alphaAverage.assign(alpha as tf.Tensor1D);
-    // C = −λ Σ_i 2^−d [½ log α̃_i + ½ log(1 − α̃_i)]
-    const balance = tf.mul(0.5, tf.add(tf.log(alpha), tf.log(tf.sub(1, alpha))));
-    const penalty = tf.mul(-config.lambda, tf.sum(tf.mul(weightTensor, balance)));
-    return tf.add(data, penalty) as tf.Scalar;
+    return filters === null ? fitted : (tf.add(fitted, filters) as tf.Scalar);
   }
 
   function predict(x: tf.Tensor2D) {
@@ -174,6 +156,6 @@ export function createSoftTree(config: TreeConfig): SoftTree {
       const share = Math.max(0, (progress - start) / (1 - start));
       tf.tidy(() => beta.assign(tf.scalar(config.beta * (config.betaEnd! / config.beta) ** share)));
     },
-    dispose: () => tf.dispose([W, b, phi, beta, alphaAverage, weightTensor, decayTensor]),
+    dispose: () => tf.dispose([W, b, phi, beta, alphaAverage]),
   };
 }

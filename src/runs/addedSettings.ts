@@ -8,7 +8,8 @@ const ADDED_SETTINGS: Record<string, unknown> = {
   betaEnd: null,
   annealStart: 0,
   hardenLr: 0,
-  // Transfer sets (issue 19): the training split itself, at the documented defaults.
+  // Transfer sets (issue 19): the training split itself, at the defaults of the time. A frozen
+  // copy of TRANSFER_DEFAULTS on purpose: what older runs meant must not follow later defaults.
   transfer: 'train',
   copies: 1,
   rotation: 6,

@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ComparisonRow } from '../distill/pipeline.js';
+import { SdtError } from '../errors.js';
+import { readManifest } from '../runs/manifest.js';
 
 /** The full default run, committed with the package (README: Results). */
 export const FULL_RUN = 'results/mnist/distill';
@@ -28,11 +30,16 @@ const percent = (v: number) => `${(v * 100).toFixed(2)} %`;
 
 /** What the full run gives, in one sentence; empty when the committed run is not there. */
 export function fullRunSentence(root = packageRoot): string {
-  const comparison = join(root, FULL_RUN, 'comparison.json');
-  const manifest = join(root, FULL_RUN, 'manifest.json');
-  if (!existsSync(comparison) || !existsSync(manifest)) return '';
-  const { rows } = JSON.parse(readFileSync(comparison, 'utf8')) as { rows: ComparisonRow[] };
-  const { config } = JSON.parse(readFileSync(manifest, 'utf8')) as { config: { limit: number | null; teacher: { epochs: number }; tree: { depth: number; epochs: number } } };
+  const folder = join(root, FULL_RUN);
+  const comparison = join(folder, 'comparison.json');
+  if (!existsSync(comparison) || !existsSync(join(folder, 'manifest.json'))) return '';
+  let rows: ComparisonRow[];
+  try {
+    rows = (JSON.parse(readFileSync(comparison, 'utf8')) as { rows: ComparisonRow[] }).rows;
+  } catch {
+    throw new SdtError(`${comparison} cannot be read as JSON (truncated or corrupt).`);
+  }
+  const config = readManifest(folder).config as { limit: number | null; teacher: { epochs: number }; tree: { depth: number; epochs: number } };
   const results = rows.map((r) => `${r.model} ${percent(r.maxPathAccuracy)}`).join('; ');
   const images = config.limit === null ? 'all training images' : `the first ${config.limit.toLocaleString('en')} images`;
   return ` The full default run (sdt distill: ${images}, teacher ${config.teacher.epochs} epochs, trees at depth ${config.tree.depth} for ${config.tree.epochs} epochs; ${FULL_RUN}) gives (test accuracy, max path): ${results}.`;

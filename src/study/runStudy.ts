@@ -51,10 +51,14 @@ export interface CellResult {
   metrics: Record<string, any>;
 }
 
-/** What must not change between the runs of one study folder (the grid may grow while no worker runs). */
+/**
+ * What must not change between the runs of one study folder (the grid may grow while no worker
+ * runs). With a given teacher folder, the teacher's options describe no training here (their
+ * defaults may have changed since the study began), so only the folder counts.
+ */
 const fixedSettings = (config: Record<string, unknown>) => {
-  const { seeds, depths, temperatures, cartCells, ...fixed } = config;
-  return fixed;
+  const { seeds, depths, temperatures, cartCells, teacher, ...fixed } = config;
+  return config.teacherFolder ? fixed : { ...fixed, teacher };
 };
 const gridSettings = (config: Record<string, unknown>) => ({ seeds: config.seeds, depths: config.depths, temperatures: config.temperatures, cartCells: config.cartCells });
 

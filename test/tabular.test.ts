@@ -12,7 +12,7 @@ import { initBackend } from '../src/backend.js';
 import { loadDataset } from '../src/data/datasets.js';
 import { fitToData, MIN_STEPS, trainingRows } from '../src/distill/fitToData.js';
 import { train, type Learner } from '../src/distill/train.js';
-import { TEACHER_DEFAULTS, trainTeacher } from '../src/distill/trainTeacher.js';
+import { CNN_MIN_STEPS, CNN_TEACHER_DEFAULTS, TEACHER_DEFAULTS, trainTeacher } from '../src/distill/trainTeacher.js';
 import { TREE_DEFAULTS } from '../src/distill/trainTree.js';
 import { teacherArchOf, teacherLogits } from '../src/models/teacher.js';
 import { loadTeacher } from '../src/models/teacherFile.js';
@@ -57,11 +57,11 @@ describe('notes on a table', () => {
 
 describe('fitToData', () => {
   const all = () => false;
-  it('leaves MNIST at its defaults: 54,000 training images, 25 tree epochs, 10 teacher epochs, batch 128', () => {
+  it("leaves MNIST at its defaults: 54,000 training images, 25 tree epochs, the CNN's 3 epochs, batch 128", () => {
     const rows = trainingRows(60000, 0.1);
     expect(rows).toBe(54000);
-    for (const defaults of [TREE_DEFAULTS, TEACHER_DEFAULTS]) {
-      const fitted = fitToData(defaults, rows, all);
+    for (const [defaults, floor] of [[TREE_DEFAULTS, MIN_STEPS], [{ ...TEACHER_DEFAULTS, ...CNN_TEACHER_DEFAULTS }, CNN_MIN_STEPS]] as const) {
+      const fitted = fitToData(defaults, rows, all, floor);
       expect(fitted.options).toEqual(defaults);
       expect(fitted.notes).toEqual([]);
     }
@@ -156,6 +156,9 @@ describe('sdt distill on a small table', () => {
     for (const row of rows) expect(row.maxPathAccuracy).toBeGreaterThan(0.6);
     const baseline = JSON.parse(readFileSync(join(out, 'baseline', 'manifest.json'), 'utf8'));
     expect(baseline.config).toMatchObject({ batchSize: 16, epochs: 50 });
+    // The MLP keeps its own recipe; the CNN's (sdt teacher's test) is for images.
+    const teacher = JSON.parse(readFileSync(join(out, 'teacher', 'manifest.json'), 'utf8'));
+    expect(teacher.config).toMatchObject({ arch: 'mlp', lr: TEACHER_DEFAULTS.lr, schedule: TEACHER_DEFAULTS.schedule, dropout: TEACHER_DEFAULTS.dropout });
   });
 
   it('refuses a CNN teacher for a table in one sentence', () => {

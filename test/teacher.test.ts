@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { loadDataset } from '../src/data/datasets.js';
 import { learningRateAt } from '../src/distill/optimizer.js';
-import { TEACHER_DEFAULTS, trainTeacher } from '../src/distill/trainTeacher.js';
+import { CNN_TEACHER_DEFAULTS, TEACHER_DEFAULTS, TEACHER_WARMUP, trainTeacher } from '../src/distill/trainTeacher.js';
+import { sdt } from './run.js';
 import { teacherLogits } from '../src/models/teacher.js';
 import { loadTeacher } from '../src/models/teacherFile.js';
 
@@ -34,6 +35,17 @@ describe('the CNN teacher', () => {
   it('refuses a teacher folder whose weights do not fit its model', async () => {
     writeFileSync(join(scratch, 'a', 'weights.bin'), Buffer.alloc(12));
     await expect(loadTeacher(join(scratch, 'a'))).rejects.toThrow(/weights.bin holds 12 bytes; the model needs \d+/);
+  });
+});
+
+describe("sdt teacher's recipe", () => {
+  it("is the CNN's for images, except for the settings given", () => {
+    const out = join(scratch, 'recipe');
+    const run = sdt(['teacher', '--limit', '300', '--epochs', '1', '--lr', '0.001', '--out', out, '--quiet']);
+    expect(run.code, run.stderr).toBe(0);
+    const { config } = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    const { schedule, dropout } = CNN_TEACHER_DEFAULTS;
+    expect(config).toMatchObject({ epochs: 1, lr: 0.001, schedule, dropout, warmup: TEACHER_WARMUP });
   });
 });
 

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
 import { fitToData, MIN_STEPS, trainingRows } from '../distill/fitToData.js';
-import { MLP_HIDDEN, TEACHER_DEFAULTS, TEACHER_WARMUP, trainTeacher, type TeacherOptions, withWarmup } from '../distill/trainTeacher.js';
+import { CNN_MIN_STEPS, CNN_TEACHER_DEFAULTS, MLP_HIDDEN, TEACHER_DEFAULTS, TEACHER_WARMUP, trainTeacher, type TeacherOptions, withWarmup } from '../distill/trainTeacher.js';
 import { defaultTeacherArch, type TeacherArch } from '../models/teacher.js';
 import { pickOptions } from '../pickOptions.js';
 import { checkOutFolder } from '../runs/files.js';
@@ -14,19 +14,19 @@ import { resumedOptions } from './resume.js';
 import { trainingProgress } from './trainingProgress.js';
 
 export function addTeacherOptions(command: Command, prefix = ''): Command {
-  const d = TEACHER_DEFAULTS;
+  const [d, c] = [TEACHER_DEFAULTS, CNN_TEACHER_DEFAULTS];
   const p = prefix ? `${prefix}-` : '';
   const what = prefix ? 'teacher ' : '';
   return command
     .addOption(choiceOption(`--${p}arch <name>`, `${what}architecture (default: cnn for images, mlp for tables)`, ['cnn', 'mlp']))
     .addOption(listOption(`--${p}hidden <sizes>`, `${what}MLP hidden layer sizes`, 1, 65536, MLP_HIDDEN, true))
-    .addOption(integerOption(`--${p}epochs <n>`, `${what}training epochs (unless given, raised to reach --${p}min-steps)`, 1, 100000, d.epochs))
-    .addOption(integerOption(`--${p}batch-size <n>`, `${what}examples per batch (unless given, at most a tenth of the training examples, at least 16)`, 1, 65536, d.batchSize))
-    .addOption(integerOption(`--${p}min-steps <n>`, `${what}fewest optimisation steps when --${p}epochs is not given`, 0, 10_000_000, MIN_STEPS))
-    .addOption(numberOption(`--${p}lr <rate>`, `${what}learning rate (Adam)`, 1e-7, 10, d.lr))
-    .addOption(choiceOption(`--${p}schedule <name>`, `${what}learning-rate schedule`, ['constant', 'cosine', 'warmup-cosine'], d.schedule))
+    .addOption(integerOption(`--${p}epochs <n>`, `${what}training epochs (default: ${c.epochs} for the CNN, ${d.epochs} for the MLP; unless given, raised to reach --${p}min-steps)`, 1, 100000))
+    .addOption(integerOption(`--${p}batch-size <n>`, `${what}examples per batch (default: ${c.batchSize} for the CNN, ${d.batchSize} for the MLP; unless given, at most a tenth of the training examples, at least 16)`, 1, 65536))
+    .addOption(integerOption(`--${p}min-steps <n>`, `${what}fewest optimisation steps when --${p}epochs is not given (default: ${CNN_MIN_STEPS} for the CNN, ${MIN_STEPS} for the MLP)`, 0, 10_000_000))
+    .addOption(numberOption(`--${p}lr <rate>`, `${what}learning rate (Adam) (default: ${c.lr} for the CNN, ${d.lr} for the MLP)`, 1e-7, 10))
+    .addOption(choiceOption(`--${p}schedule <name>`, `${what}learning-rate schedule (default: ${c.schedule} for the CNN, ${d.schedule} for the MLP)`, ['constant', 'cosine', 'warmup-cosine']))
     .addOption(numberOption(`--${p}warmup <share>`, `${what}share of training that warms the learning rate up from 0 (warmup-cosine only)`, 0, 0.9, TEACHER_WARMUP))
-    .addOption(numberOption(`--${p}dropout <rate>`, `${what}dropout before the CNN's dense layer, after each MLP hidden layer`, 0, 0.9, d.dropout))
+    .addOption(numberOption(`--${p}dropout <rate>`, `${what}dropout before the CNN's dense layer, after each MLP hidden layer (default: ${c.dropout} for the CNN, ${d.dropout} for the MLP)`, 0, 0.9))
     .addOption(integerOption(`--${p}patience <epochs>`, `${what}early-stopping patience (0: never stop early)`, 0, 1000, d.patience));
 }
 
@@ -39,16 +39,25 @@ export function teacherOptionsFrom(parsed: Record<string, unknown>, prefix = '')
 
 /**
  * The options for this dataset: the architecture (chosen, or the CNN for images and the MLP
- * for tables) and the epochs and batch size fitted to the data unless given.
+ * for tables), the CNN's recipe in every setting not given, and the epochs and batch size
+ * fitted to the data unless given.
  */
 export function teacherForData(options: TeacherOptions, dataset: Dataset, parsed: Record<string, unknown>, chosen: (name: string) => boolean, prefix = ''): TeacherOptions {
   const key = (name: string) => (prefix ? prefix + name[0].toUpperCase() + name.slice(1) : name);
   const flag = prefix ? `--${prefix}-` : '--';
   const arch = (parsed[key('arch')] as TeacherArch | undefined) ?? defaultTeacherArch(dataset.inputShape);
   if (arch === 'cnn') requireImageData(dataset, `${flag}arch mlp`);
-  const fitted = fitToData(options, trainingRows(dataset.train.n, options.validation), (name) => chosen(key(name)), parsed[key('minSteps')] as number, flag);
+  const recipe = arch === 'cnn' ? cnnRecipe(options, (name) => chosen(key(name)), parsed[key('warmup')]) : options;
+  const minSteps = (parsed[key('minSteps')] as number | undefined) ?? (arch === 'cnn' ? CNN_MIN_STEPS : MIN_STEPS);
+  const fitted = fitToData(recipe, trainingRows(dataset.train.n, recipe.validation), (name) => chosen(key(name)), minSteps, flag);
   for (const note of fitted.notes) say({ quiet: Boolean(parsed.quiet) }, `note: teacher ${note}`);
   return arch === 'mlp' ? { ...fitted.options, arch, hidden: parsed[key('hidden')] as number[] } : fitted.options;
+}
+
+/** The CNN's recipe (CNN_TEACHER_DEFAULTS) in every setting of `options` the user did not choose. */
+function cnnRecipe(options: TeacherOptions, chosen: (name: string) => boolean, warmup: unknown): TeacherOptions {
+  const unchosen = Object.entries(CNN_TEACHER_DEFAULTS).filter(([name]) => !chosen(name));
+  return withWarmup({ ...options, ...Object.fromEntries(unchosen) }, warmup);
 }
 
 export function teacherCommand(): Command {

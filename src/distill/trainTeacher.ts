@@ -46,6 +46,24 @@ export const TEACHER_DEFAULTS: TeacherOptions = {
   seed: 1,
 };
 
+/**
+ * The CNN's recipe for every setting the user does not choose (TEACHER_DEFAULTS stay the
+ * MLP's): a short warm-up to twice the former rate, a cosine decay, no dropout, batches of 64,
+ * four epochs. The former recipe (cosine from 1e-3, dropout 0.25, batch 128) took ten epochs
+ * to 99.2 %; three epochs of this one reached 99.17 % at batch 64 and 99.07 % at batch 128
+ * (results/mnist/teacher-sweep), so the fourth is there to pass 99.2 %.
+ */
+export const CNN_TEACHER_DEFAULTS: Pick<TeacherOptions, 'epochs' | 'batchSize' | 'lr' | 'schedule' | 'dropout'> = {
+  epochs: 4,
+  batchSize: 64,
+  lr: 2e-3,
+  schedule: 'warmup-cosine',
+  dropout: 0,
+};
+
+/** The CNN's floor of optimisation steps when its epochs are not chosen: about its recipe's on MNIST (4 × 844). */
+export const CNN_MIN_STEPS = 3000;
+
 /** The warm-up share of the warmup-cosine schedule unless chosen. */
 export const TEACHER_WARMUP = 0.1;
 

@@ -9,11 +9,11 @@ import { loadDataset } from '../src/data/datasets.js';
 import { labelTargets, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree.js';
 import { oneHot } from '../src/data/oneHot.js';
 import { train } from '../src/distill/train.js';
-import { createSoftTree, type TreeConfig } from '../src/models/sdt.js';
+import { createSoftTree, type SoftTree, type TreeConfig } from '../src/models/sdt.js';
 import { pathProbabilities } from '../src/models/pathProbabilities.js';
 import { parseTreeFile, readTreeFile, treeFileFrom, treeParametersOf } from '../src/models/treeFile.js';
 import { createTreePredictor } from '../src/models/treePredictor.js';
-import { predictTree, treeLearner } from '../src/models/sdtBatches.js';
+import { PREDICT_BATCH, predictTree, treeLearner } from '../src/models/sdtBatches.js';
 import { innerCount, leafCount, pathToLeaf } from '../src/models/treeNodes.js';
 import { randomSource } from '../src/random.js';
 
@@ -47,11 +47,10 @@ describe('createSoftTree', () => {
     for (let l = 0; l < 4; l++) leafLogits[l * 4 + l] = 5; // leaf ℓ says class ℓ
     tree.write({ weights, biases: new Float32Array([0, 0, 0]), leafLogits, beta: 10 });
     // Leaves in order: left-left, left-right, right-left, right-right.
-    const x = tf.tensor2d([[-1, -1], [-1, 1], [1, 1], [1, -1]]);
-    const p = tree.predict(x);
-    expect(Array.from(p.leaf.dataSync())).toEqual([0, 1, 2, 3]);
-    expect(Array.from(p.maxPath.dataSync())).toEqual([0, 1, 2, 3]);
-    tf.dispose([x, p.leaf, p.maxPath, p.mixture, p.mixtureProbabilities]);
+    const x = Float32Array.from([-1, -1, -1, 1, 1, 1, 1, -1]);
+    const p = predictTree(tree, { x, y: new Int32Array(4), n: 4 });
+    expect(Array.from(p.leaf)).toEqual([0, 1, 2, 3]);
+    expect(Array.from(p.maxPath)).toEqual([0, 1, 2, 3]);
     tree.dispose();
   });
 
@@ -88,6 +87,47 @@ describe('createSoftTree', () => {
     });
     const p = predictTree(tree, split);
     expect(Array.from(p.maxPath)).toEqual(Array.from(y));
+    tree.dispose();
+  });
+});
+
+/** The predictions as tensor ops, as predictTree computed them before its typed-array pass: the oracle. */
+function predictByTensorOps(tree: SoftTree, x: tf.Tensor2D) {
+  const { depth, features: F, classes: K } = tree.config;
+  const [I, L] = [innerCount(depth), leafCount(depth)];
+  const { weights, biases, leafLogits, beta } = tree.read();
+  return tf.tidy(() => {
+    const z = tf.mul(beta, tf.add(tf.matMul(x, tf.tensor2d(weights, [F, I])), tf.tensor1d(biases))) as tf.Tensor2D;
+    const leafPath = tf.slice(pathProbabilities(z), [0, I], [-1, L]);
+    const Q = tf.softmax(tf.tensor2d(leafLogits, [L, K]));
+    const leaf = tf.argMax(leafPath, 1);
+    const mixtureProbabilities = tf.matMul(leafPath, Q);
+    return {
+      leaf: leaf.dataSync(),
+      maxPath: tf.gather(tf.argMax(Q, 1), leaf).dataSync(),
+      mixture: tf.argMax(mixtureProbabilities, 1).dataSync(),
+      leafProbability: tf.max(leafPath, 1).dataSync(),
+      mixtureProbabilities: mixtureProbabilities.dataSync(),
+    };
+  });
+}
+
+describe('predictTree', () => {
+  it.each([7, 256, PREDICT_BATCH])('gives the tensor ops\' classes and leaves exactly, probabilities to float32 rounding, on a trained tree (batches of %i)', async (batch) => {
+    const dataset = loadDataset('mnist', { limit: 600 });
+    const tree = createSoftTree(config({ depth: 5, features: 784, classes: 10, beta: 2 }));
+    await train(treeLearner(tree), { x: dataset.train.x, targets: oneHot(dataset.train.y, 10), n: dataset.train.n, inputShape: [784], classes: 10 }, undefined, {
+      epochs: 2, batchSize: 64, optimizer: 'adam', momentum: 0, learningRate: 0.01, schedule: 'constant', patience: 0, seed: 1,
+    });
+    const { test } = dataset;
+    const x = tf.tensor2d(test.x, [test.n, 784]);
+    const expected = predictByTensorOps(tree, x);
+    const got = predictTree(tree, test, batch);
+    for (const key of ['leaf', 'maxPath', 'mixture'] as const) expect(Array.from(got[key])).toEqual(Array.from(expected[key]));
+    got.leafProbability.forEach((v, i) => expect(v).toBe(expected.leafProbability[i])); // the same float32 products
+    got.mixtureProbabilities.forEach((v, i) => expect(Math.abs(v - expected.mixtureProbabilities[i])).toBeLessThanOrEqual(2 ** -23));
+    expect(new Set(got.leaf).size).toBeGreaterThan(1); // a tree that routes, not one leaf for all
+    tf.dispose(x);
     tree.dispose();
   });
 });

@@ -54,17 +54,25 @@ export function pathsBackward(g: Float32Array, paths: Float32Array, p: Float32Ar
   return dz;
 }
 
+/**
+ * p = σ(z) and q = σ(−z) [n, I], each to float32's relative precision (1 − σ(z) computed
+ * from a float32 σ(z) near 1 would lose the small branch, all of it beyond z ≈ 17), on the
+ * backend, whose sigmoid is SIMD and a JS exp is not.
+ */
+export function branchProbabilities(z: tf.Tensor2D): { p: Float32Array; q: Float32Array } {
+  const [p, q] = tf.tidy(() => [tf.sigmoid(z), tf.sigmoid(tf.mul(z, -1))]).map((t) => {
+    const values = t.dataSync() as Float32Array;
+    t.dispose();
+    return values;
+  });
+  return { p, q };
+}
+
 /** Path probabilities P^t(x) of every node [n, I + L] from the inner nodes' logits z = β(x·w_i + b_i) [n, I]. */
 export const pathProbabilities = tf.customGrad(
   ((z: tf.Tensor2D) => {
     const [n, inner] = z.shape;
-    // σ(z) and σ(−z) each to float32's relative precision: 1 − σ(z) computed from a float32
-    // σ(z) near 1 would lose the small branch (all of it beyond z ≈ 17).
-    const [p, q] = tf.tidy(() => [tf.sigmoid(z), tf.sigmoid(tf.mul(z, -1))]).map((t) => {
-      const values = t.dataSync() as Float32Array;
-      t.dispose();
-      return values;
-    });
+    const { p, q } = branchProbabilities(z);
     const paths = pathsForward(p, q, n, inner);
     const gradFunc = (dy: tf.Tensor2D) => tf.tensor2d(pathsBackward(dy.dataSync() as Float32Array, paths, p, q, n, inner), [n, inner]);
     return { value: tf.tensor2d(paths, [n, 2 * inner + 1]), gradFunc };

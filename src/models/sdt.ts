@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { randomSource } from '../random.js';
 import { filterPenalty, type FilterPenaltyOptions } from './filterPenalty.js';
-import { pathProbabilities } from './pathProbabilities.js';
+import { branchProbabilities, pathProbabilities } from './pathProbabilities.js';
 import { treeLoss, type Balance } from './treeLoss.js';
 import { innerCount, leafCount, nodeDepth } from './treeNodes.js';
 
@@ -53,8 +53,10 @@ export interface SoftTree {
   loss(x: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar;
   /** P^ℓ(x) for every leaf: [n, L]. */
   leafProbabilities(x: tf.Tensor2D): tf.Tensor2D;
-  /** Max-path leaf predictions and mixture predictions (classes), plus the chosen leaf. */
-  predict(x: tf.Tensor2D): { leaf: tf.Tensor1D; maxPath: tf.Tensor1D; mixture: tf.Tensor1D; leafProbability: tf.Tensor1D; mixtureProbabilities: tf.Tensor2D };
+  /** p_i = σ(z_i) and q_i = σ(−z_i) of every inner node [n, I], z = β(x·w_i + b_i): the product on the backend. */
+  branchProbabilities(x: tf.Tensor2D): { p: Float32Array; q: Float32Array };
+  /** The leaves' logits φ [L, K]: Q^ℓ = softmax(φ^ℓ). */
+  leafLogits: tf.Variable;
   read(): TreeParameters;
   write(parameters: TreeParameters): void;
   /** β for `progress` ∈ [0, 1] of training: fixed, or annealed β0 · (β1/β0)^s, s the share of the annealing phase done. */
@@ -95,9 +97,12 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     config.alphaWindow > 0 ? 1 - 1 / (config.alphaWindow * 2 ** nodeDepth(i)) : 0);
   const trainable = config.learnBeta ? [W, b, phi, beta] : [W, b, phi];
 
+  /** z = β(x·w_i + b_i), [n, I]. */
+  const logits = (x: tf.Tensor2D) => tf.mul(beta, tf.add(tf.matMul(x, W), b)) as tf.Tensor2D;
+
   /** Path probabilities P^t(x) of every node [n, I + L]. */
   function paths(x: tf.Tensor2D): tf.Tensor2D {
-    return pathProbabilities(tf.mul(beta, tf.add(tf.matMul(x, W), b)) as tf.Tensor2D); // z = β(x·w_i + b_i), [n, I]
+    return pathProbabilities(logits(x));
   }
 
   /** P^ℓ(x) of the leaves [n, L]. */
@@ -115,26 +120,19 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     return filters === null ? fitted : (tf.add(fitted, filters) as tf.Scalar);
   }
 
-  function predict(x: tf.Tensor2D) {
-    return tf.tidy(() => {
-      const leafPath = leafProbabilities(x);
-      const Q = tf.softmax(phi); // [L, K]
-      const leaf = tf.argMax(leafPath, 1) as tf.Tensor1D;
-      const leafProbability = tf.max(leafPath, 1) as tf.Tensor1D;
-      const maxPath = tf.gather(tf.argMax(Q, 1), leaf) as tf.Tensor1D;
-      const mixtureProbabilities = tf.matMul(leafPath, Q) as tf.Tensor2D; // Σ_ℓ P^ℓ Q^ℓ, [n, K]
-      const mixture = tf.argMax(mixtureProbabilities, 1) as tf.Tensor1D;
-      return { leaf, maxPath, mixture, leafProbability, mixtureProbabilities };
-    });
-  }
-
   return {
     config,
     trainable,
     alphaAverage,
     loss,
     leafProbabilities: (x) => tf.tidy(() => leafProbabilities(x)),
-    predict,
+    branchProbabilities(x) {
+      const z = tf.tidy(() => logits(x));
+      const branches = branchProbabilities(z);
+      z.dispose();
+      return branches;
+    },
+    leafLogits: phi,
     read: () => ({
       // Copies: on the cpu backend dataSync hands out the live storage.
       weights: (W.dataSync() as Float32Array).slice(),

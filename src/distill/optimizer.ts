@@ -1,8 +1,14 @@
 /**
  * Adam and SGD with momentum over a list of variables, with the learning rate given at
  * every step (so any schedule works) and a state that can be read and restored whole.
+ *
+ * The update is one pass per variable: Adam's in WebAssembly SIMD (adamKernel.ts), SGD's in
+ * JavaScript. As tensor ops Adam was ten kernels per variable and step, each a pass over
+ * memory with the wasm backend's fixed cost per call. Both passes round to float32 after
+ * every operation in the order of those kernels, so they give the kernels' bits exactly.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { createAdamKernel } from './adamKernel.js';
 
 export type OptimizerName = 'adam' | 'sgd';
 
@@ -17,44 +23,45 @@ export interface Optimizer {
   /** The step count and moment estimates, for a checkpoint, and their restoration. */
   state(): { step: number; slots: Float32Array[] };
   load(state: { step: number; slots: Float32Array[] }): void;
-  dispose(): void;
 }
 
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPSILON = 1e-8;
+const f32 = Math.fround;
+
+/** v ← μ v + g;  θ ← θ − lr v, rounded to float32 as the tensor ops did (μ and lr as float32 scalars). */
+function sgdUpdate(theta: Float32Array, g: Float32Array, v: Float32Array, momentum: number, learningRate: number): Float32Array {
+  const out = new Float32Array(theta.length);
+  for (let j = 0; j < theta.length; j++) {
+    const vj = f32(f32(momentum * v[j]) + g[j]);
+    v[j] = vj;
+    out[j] = f32(theta[j] - f32(learningRate * vj));
+  }
+  return out;
+}
 
 export function createOptimizer(variables: tf.Variable[], settings: OptimizerSettings): Optimizer {
-  const slots = (n: number) => variables.map((v, i) => tf.variable(tf.zerosLike(v), false, `${v.name}/slot${n}-${i}`));
-  const first = slots(1);
-  const second = settings.name === 'adam' ? slots(2) : [];
+  const adam = settings.name === 'adam' ? createAdamKernel(variables.map((v) => v.size), BETA1, BETA2, EPSILON) : null;
+  const velocity = adam ? [] : variables.map((v) => new Float32Array(v.size));
+  const slots = adam ? [...adam.first, ...adam.second] : velocity;
   let t = 0;
   return {
     step(gradients, learningRate) {
       t += 1;
-      tf.tidy(() => {
-        variables.forEach((variable, i) => {
-          const g = gradients[i];
-          if (settings.name === 'sgd') {
-            // v ← μ v + g;  θ ← θ − lr v
-            first[i].assign(tf.add(tf.mul(settings.momentum, first[i]), g));
-            variable.assign(tf.sub(variable, tf.mul(learningRate, first[i])));
-            return;
-          }
-          // m ← β1 m + (1 − β1) g;  v ← β2 v + (1 − β2) g²;  θ ← θ − lr m̂ / (√v̂ + ε)
-          first[i].assign(tf.add(tf.mul(BETA1, first[i]), tf.mul(1 - BETA1, g)));
-          second[i].assign(tf.add(tf.mul(BETA2, second[i]), tf.mul(1 - BETA2, tf.square(g))));
-          const stepSize = (learningRate * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
-          variable.assign(tf.sub(variable, tf.mul(stepSize, tf.div(first[i], tf.add(tf.sqrt(second[i]), EPSILON)))));
-        });
+      const stepSize = (learningRate * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+      variables.forEach((variable, i) => {
+        const [theta, g] = [variable, gradients[i]].map((x) => x.dataSync() as Float32Array);
+        const updated = adam ? adam.update(i, theta, g, stepSize) : sgdUpdate(theta, g, velocity[i], f32(settings.momentum), f32(learningRate));
+        // tidy: the variable keeps its own reference to the data assigned.
+        tf.tidy(() => variable.assign(tf.tensor(updated, variable.shape)));
       });
     },
-    state: () => ({ step: t, slots: [...first, ...second].map((v) => (v.dataSync() as Float32Array).slice()) }),
+    state: () => ({ step: t, slots: slots.map((v) => v.slice()) }),
     load(state) {
       t = state.step;
-      tf.tidy(() => [...first, ...second].forEach((v, i) => v.assign(tf.tensor(state.slots[i], v.shape))));
+      slots.forEach((v, i) => v.set(state.slots[i]));
     },
-    dispose: () => tf.dispose([...first, ...second]),
   };
 }
 

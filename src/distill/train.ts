@@ -182,7 +182,6 @@ export async function train(
     }
   } finally {
     signals.stop();
-    optimizer.dispose();
   }
   if (best.snapshot !== null) learner.restore(best.snapshot);
   // The checkpoint stays until the caller has written the finished run (runs/runFolder.ts's finishRun).

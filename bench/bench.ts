@@ -6,6 +6,13 @@
  * within one run (machines are noisy): `--reference` runs ../shared/bench/torch_ref.py (or
  * SDT_TORCH_REF) with Debian's python3-torch in the same run and reports each workload as a
  * share of PyTorch's. `--out DIR` writes bench.json, bench.md and a manifest there.
+ *
+ * What each workload does, beside PyTorch's (torch_ref.py): SDT inference is predictTree —
+ * the product x·W, every node's branch and path probability, the max-path leaf and class and
+ * the mixture Σ P^ℓ Q^ℓ with its class — where PyTorch's `sdt d8 infer` computes the product,
+ * the sigmoids, every node's path probability and the balance penalty's averages, but neither
+ * the mixture nor an argmax. Training is the whole loop (batches, loss, gradients, Adam) on
+ * both sides; CNN inference is teacherLogits against PyTorch's forward pass.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -76,7 +83,7 @@ const flops: Record<string, number> = { sdtTrain: 3 * SDT_FORWARD, sdtInfer: SDT
 const tree = createSoftTree({ depth: 8, features: F, classes: K, beta: 1, learnBeta: false, lambda: 0.1, penaltyLevel: 'mean', alphaWindow: 0, seed: 1 });
 const sdtTrain = await measure('SDT depth 8 training (batch 128)', 4096, () =>
   train(treeLearner(tree), { x: data.train.x, targets, n: 4096, inputShape: [F], classes: K }, undefined, quietTrain));
-const sdtInfer = await measure('SDT depth 8 inference (tfjs)', 4096, () => predictTree(tree, data.train));
+const sdtInfer = await measure('SDT depth 8 inference (predictTree)', 4096, () => predictTree(tree, data.train));
 // (c) explanation latency: the max path of one example, from a trained sdt-tree/1 file when
 // there is one (a trained tree routes decisively, so the best-first search opens few nodes).
 const trained = join(dirname(new URL(import.meta.url).pathname), '../../results/mnist/distill/distilled/tree.json.gz');

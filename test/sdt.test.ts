@@ -10,7 +10,8 @@ import { labelTargets, trainTree, TREE_DEFAULTS } from '../src/distill/trainTree
 import { oneHot } from '../src/data/oneHot.js';
 import { train } from '../src/distill/train.js';
 import { createSoftTree, type SoftTree, type TreeConfig } from '../src/models/sdt.js';
-import { pathProbabilities } from '../src/models/pathProbabilities.js';
+import { pathsForward } from '../src/models/pathProbabilities.js';
+import { pathProbabilities } from './pathOp.js';
 import { parseTreeFile, readTreeFile, treeFileFrom, treeParametersOf } from '../src/models/treeFile.js';
 import { createTreePredictor } from '../src/models/treePredictor.js';
 import { PREDICT_BATCH, predictTree, treeLearner } from '../src/models/sdtBatches.js';
@@ -33,8 +34,10 @@ describe('createSoftTree', () => {
   it.each([1, 2, 4, 6])('path probabilities of the leaves sum to 1 per example (depth %i)', (depth) => {
     const tree = createSoftTree(config({ depth }));
     const x = randomMatrix(7, 5, depth, 3);
-    const sums = tf.tidy(() => tf.sum(tree.leafProbabilities(x), 1).arraySync() as number[]);
-    sums.forEach((s) => expect(s).toBeCloseTo(1, 5));
+    const I = innerCount(depth);
+    const { p, q } = tree.branchProbabilities(x);
+    const paths = pathsForward(p, q, 7, I);
+    for (let r = 0; r < 7; r++) expect(paths.subarray(r * (2 * I + 1) + I, (r + 1) * (2 * I + 1)).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     tree.dispose();
     x.dispose();
   });

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { createSoftTree, type SoftTree, type TreeConfig } from '../src/models/sdt.js';
-import { pathProbabilities } from '../src/models/pathProbabilities.js';
+import { pathProbabilities } from './pathOp.js';
 import { innerCount, nodeDepth } from '../src/models/treeNodes.js';
 import { randomSource } from '../src/random.js';
 

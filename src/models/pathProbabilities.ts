@@ -1,12 +1,13 @@
 /**
- * Path probabilities of a complete binary tree as one TensorFlow.js op with its own
- * gradient, walked on plain typed arrays.
+ * Path probabilities of a complete binary tree and their gradient, walked on plain typed
+ * arrays.
  *
  * As tensor ops this is a product with a 0/1 routing matrix [2I, I + L] (more than half of
  * a depth-8 training step's arithmetic, almost all of it multiplying by zero) plus a dozen
  * element-wise ops (softplus, exp, negation), each a slow scalar loop on the wasm backend.
  * Walked directly it is one multiplication per node forwards and one addition backwards:
- * O(n · (I + L)) at any depth. The walks are exported for the fused loss (treeLoss.ts).
+ * O(n · (I + L)) at any depth. The fused loss (treeLoss.ts) and the predictions
+ * (leafPrediction.ts) walk them.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -67,15 +68,3 @@ export function branchProbabilities(z: tf.Tensor2D): { p: Float32Array; q: Float
   });
   return { p, q };
 }
-
-/** Path probabilities P^t(x) of every node [n, I + L] from the inner nodes' logits z = β(x·w_i + b_i) [n, I]. */
-export const pathProbabilities = tf.customGrad(
-  ((z: tf.Tensor2D) => {
-    const [n, inner] = z.shape;
-    const { p, q } = branchProbabilities(z);
-    const paths = pathsForward(p, q, n, inner);
-    const gradFunc = (dy: tf.Tensor2D) => tf.tensor2d(pathsBackward(dy.dataSync() as Float32Array, paths, p, q, n, inner), [n, inner]);
-    return { value: tf.tensor2d(paths, [n, 2 * inner + 1]), gradFunc };
-  }) as unknown as Parameters<typeof tf.customGrad>[0],
-) as unknown as (z: tf.Tensor2D) => tf.Tensor2D;
-

@@ -1,13 +1,14 @@
 /**
  * The soft decision tree of Frosst & Hinton (2017), "Distilling a Neural Network Into a
  * Soft Decision Tree", vectorised: all inner-node logits are one product X·W on the backend,
- * all path probabilities one pass down the tree (pathProbabilities.ts), and in training
- * everything after the product one op with its own gradient (treeLoss.ts).
+ * all path probabilities one pass down the tree (pathProbabilities.ts); in training
+ * everything after the product is one op with its own gradient (treeLoss.ts), in prediction
+ * one pass over typed arrays (leafPrediction.ts, run by sdtBatches.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { randomSource } from '../random.js';
 import { filterPenalty, type FilterPenaltyOptions } from './filterPenalty.js';
-import { branchProbabilities, pathProbabilities } from './pathProbabilities.js';
+import { branchProbabilities } from './pathProbabilities.js';
 import { treeLoss, type Balance } from './treeLoss.js';
 import { innerCount, leafCount, nodeDepth } from './treeNodes.js';
 
@@ -51,8 +52,6 @@ export interface SoftTree {
   alphaAverage: tf.Variable;
   /** Loss of Eq. (expected cross-entropy) plus the balance penalty C and the filter penalties, on a batch. */
   loss(x: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar;
-  /** P^ℓ(x) for every leaf: [n, L]. */
-  leafProbabilities(x: tf.Tensor2D): tf.Tensor2D;
   /** p_i = σ(z_i) and q_i = σ(−z_i) of every inner node [n, I], z = β(x·w_i + b_i): the product on the backend. */
   branchProbabilities(x: tf.Tensor2D): { p: Float32Array; q: Float32Array };
   /** The leaves' logits φ [L, K]: Q^ℓ = softmax(φ^ℓ). */
@@ -100,16 +99,6 @@ export function createSoftTree(config: TreeConfig): SoftTree {
   /** z = β(x·w_i + b_i), [n, I]. */
   const logits = (x: tf.Tensor2D) => tf.mul(beta, tf.add(tf.matMul(x, W), b)) as tf.Tensor2D;
 
-  /** Path probabilities P^t(x) of every node [n, I + L]. */
-  function paths(x: tf.Tensor2D): tf.Tensor2D {
-    return pathProbabilities(logits(x));
-  }
-
-  /** P^ℓ(x) of the leaves [n, L]. */
-  function leafProbabilities(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.slice(paths(x), [0, I], [-1, L]);
-  }
-
   const balance: Balance | null = config.lambda === 0 ? null : { lambda: config.lambda, levelWeight, decay, average: alphaAverage };
 
   function loss(x: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
@@ -125,7 +114,6 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     trainable,
     alphaAverage,
     loss,
-    leafProbabilities: (x) => tf.tidy(() => leafProbabilities(x)),
     branchProbabilities(x) {
       const z = tf.tidy(() => logits(x));
       const branches = branchProbabilities(z);

@@ -1,6 +1,7 @@
 /** `sdt baseline`: the soft decision tree trained on hard labels (the paper's baseline tree). */
 import { Command } from 'commander';
 import { featureCount } from '../data/dataset.js';
+import { isTransferFile, unlabelledForLabels } from '../distill/transferFile.js';
 import { labelTargets, trainTree } from '../distill/trainTree.js';
 import { writeTreeRun } from '../distill/treeRun.js';
 import { TREE_MODEL_NAME } from '../models/treeFile.js';
@@ -33,6 +34,7 @@ export function baselineCommand(): Command {
 
 async function runBaseline(parsed: RunArgs & Record<string, unknown>, chosen: (name: string) => boolean): Promise<void> {
   const quiet = Boolean(parsed.quiet);
+  if (isTransferFile(parsed.transfer as string)) throw unlabelledForLabels(parsed.transfer as string);
   const out = checkOutFolder(parsed.out ?? defaultRunFolder('baseline', parsed.dataset));
   await withFolderLock(out, async () => {
     const backend = await startBackend({ backend: parsed.backend, quiet });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { CART_DEFAULTS } from '../distill/trainCart.js';
 import { comparisonTable, distillConfig, type DistillOptions, runDistill } from '../distill/pipeline.js';
+import { refuseChangedTransfer, withTransferFile } from '../distill/transferFile.js';
 import type { Dataset } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
 import { createProgress } from '../progress.js';
@@ -64,7 +65,7 @@ export function distillCommand(): Command {
     .addOption(common.force())
     .addOption(common.json())
     .addOption(common.quiet())
-    .addHelpText('after', '\nExample:\n  sdt distill                       # MNIST, depth 8: the paper\'s table\n  sdt distill --quick               # about a minute: a first look\n  sdt distill --teacher runs/teacher-mnist --temperature 2 --out runs/t2');
+    .addHelpText('after', '\nExample:\n  sdt distill                       # MNIST, depth 8: the paper\'s table\n  sdt distill --quick               # about a minute: a first look\n  sdt distill --teacher runs/teacher-mnist --temperature 2 --out runs/t2\n  sdt distill --teacher runs/teacher-mnist --transfer unlabelled-images-idx3-ubyte.gz --out runs/more');
   addTreeOptions(command);
   addTeacherOptions(command, 'teacher');
   return command.action(async (parsed: DistillArgs, self: Command) => {
@@ -78,7 +79,9 @@ export function distillCommand(): Command {
     await withFolderLock(out, async () => {
       const backend = await startBackend({ backend: parsed.backend, quiet });
       const dataset = openDataset({ ...parsed, seed: parsed.seed as number, quiet });
-      const tree = fitTreeToData(treeOptionsFrom(parsed), dataset, parsed, chosen);
+      // A transfer file is read and checked now, before any stage writes.
+      const tree = await withTransferFile(fitTreeToData(treeOptionsFrom(parsed), dataset, parsed, chosen), dataset);
+      refuseChangedTransfer(out, tree);
       // A given teacher is used as it is; its options only describe one trained here.
       const teacher = teacherForData(teacherOptionsFrom(parsed, 'teacher'), dataset, parsed.teacher ? { ...parsed, quiet: true } : parsed, chosen, 'teacher');
       const options: DistillOptions = {

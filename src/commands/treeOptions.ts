@@ -1,9 +1,10 @@
 /** The soft tree's training options, shared by `sdt baseline`, `sdt distill` and `sdt study`. */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Dataset } from '../data/dataset.js';
 import { fitToData, MIN_STEPS, trainingRows } from '../distill/fitToData.js';
-import { TRANSFER_KINDS } from '../distill/transfer.js';
+import { TRANSFER_KINDS, type TransferKind } from '../distill/transfer.js';
 import { TREE_DEFAULTS, type TreeTrainingOptions } from '../distill/trainTree.js';
 import { checkFilterPenalties } from '../models/filterPenalty.js';
 import { SdtError } from '../errors.js';
@@ -28,7 +29,7 @@ export function addTreeOptions(command: Command): Command {
     .addOption(numberOption('--beta-end <β>', 'anneal β geometrically from --beta to this value over training', 1e-3, 1000))
     .addOption(numberOption('--anneal-start <share>', 'share of training after which β anneals to --beta-end (e.g. 0.8: harden the routing in the last fifth)', 0, 0.99, d.annealStart))
     .addOption(numberOption('--harden-lr <share>', 'with --anneal-start: the hardening phase restarts the learning-rate schedule at this share of --lr (0: the schedule runs on)', 0, 1, d.hardenLr))
-    .addOption(choiceOption('--transfer <set>', 'images to train on: the training split, distorted copies of it (augment) or blends of pairs (mixup); labelled by the teacher when distilling', TRANSFER_KINDS, d.transfer))
+    .addOption(transferOption(d.transfer))
     .addOption(integerOption('--copies <k>', 'distinct copies of the transfer set; epoch e uses copy (e-1) mod k', 1, 1000, d.copies))
     .addOption(numberOption('--rotation <degrees>', 'augment: largest rotation', 0, 180, d.rotation))
     .addOption(numberOption('--shift <pixels>', 'augment: largest shift per axis', 0, 100, d.shift))
@@ -42,6 +43,16 @@ export function addTreeOptions(command: Command): Command {
     .addOption(numberOption('--filter-smoothness <λ2>', 'penalty λ2·Σ(neighbouring pixels\' difference)² on the filters: smoother filters, images only (0: none)', 0, 100, d.filterSmoothness))
     .addOption(integerOption('--patience <epochs>', 'stop after this many epochs without a better validation accuracy (0: never)', 0, 1000, d.patience))
     .addOption(numberOption('--validation <share>', 'share of the training set held out for validation', 0, 0.5, d.validation));
+}
+
+/** --transfer: one of the kinds, or a file of unlabelled examples (its absolute path, so a resumed run finds it from anywhere). */
+function transferOption(fallback: string): Option {
+  const description = 'examples to train on: the training split, distorted copies of it (augment), blends of pairs (mixup), or a PATH of unlabelled ' +
+    'examples (images: an idx file or a folder of PNG/JPEG pictures; tables: a CSV of the feature columns) that only sdt distill uses, the teacher labelling them at --temperature';
+  return new Option('--transfer <set>', `${description} (${TRANSFER_KINDS.join(', ')} or PATH)`).default(fallback).argParser((value: string) => {
+    if (value.trim() === '') throw new SdtError(`--transfer takes ${TRANSFER_KINDS.join(', ')} or the path of a file of unlabelled examples, not "".`);
+    return TRANSFER_KINDS.includes(value as TransferKind) ? value : resolve(value);
+  });
 }
 
 export function treeOptionsFrom(parsed: Record<string, unknown>): TreeTrainingOptions {

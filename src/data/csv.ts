@@ -77,6 +77,48 @@ export function readCsv(path: string, options: CsvOptions = {}): CsvTable {
 }
 
 /**
+ * Rows of a table's features without labels (unlabelled examples for a transfer set). With a
+ * header, the features are found by name and any other column (a label) is ignored; without
+ * one, a row holds the features in order, or one more column, the label at `labelColumn`
+ * (an index, negative from the end; default the last; null: named, so only a header can
+ * place it), which is ignored.
+ */
+export function readFeatureRows(path: string, featureNames: string[], labelColumn?: number | null): { x: Float32Array; n: number } {
+  const rows = parseRows(path, readText(path));
+  if (rows.length === 0) throw new SdtError(`CSV file ${path} has no data rows (it is empty).`);
+  const F = featureNames.length;
+  const hasHeader = rows[0].cells.some((cell) => !looksNumeric(cell));
+  const width = rows[0].cells.length;
+  let columns: number[];
+  if (hasHeader) {
+    const names = rows[0].cells.map((cell) => cell.trim());
+    columns = featureNames.map((name) => {
+      const c = names.indexOf(name);
+      if (c < 0) throw new SdtError(`CSV file ${path} has no column named "${name}", a feature of the dataset (columns: ${names.join(', ')}).`);
+      return c;
+    });
+  } else if (width === F || (width === F + 1 && labelColumn !== null)) {
+    const index = labelColumn ?? -1;
+    const label = width === F ? -1 : index < 0 ? width + index : index;
+    columns = [...Array(width).keys()].filter((c) => c !== label);
+  } else if (width === F + 1) {
+    throw new SdtError(`CSV file ${path} has ${width} columns and no header line, and the dataset's label column is named; name the columns in a header line so the label can be told apart.`);
+  } else {
+    throw new SdtError(`CSV file ${path} has ${width} columns on line ${rows[0].line}, but the dataset has ${F} features (give them, with or without the label column, or name them in a header line).`);
+  }
+  const data = hasHeader ? rows.slice(1) : rows;
+  if (data.length === 0) throw new SdtError(`CSV file ${path} has a header but no data rows.`);
+  const x = new Float32Array(data.length * F);
+  data.forEach((row, r) => {
+    if (row.cells.length !== width) {
+      throw new SdtError(`CSV file ${path} has a ragged row: line ${row.line} has ${row.cells.length} cells, expected ${width} as on line ${rows[0].line}.`);
+    }
+    columns.forEach((c, f) => (x[r * F + f] = parseFeature(path, row.line, hasHeader ? rows[0].cells[c].trim() : `column ${c + 1}`, row.cells[c])));
+  });
+  return { x, n: data.length };
+}
+
+/**
  * scikit-learn's bundled tables (breast_cancer.csv, wine_data.csv, iris.csv) open with a
  * count line, `n_samples,n_features,class names…`, shorter than the rows below. When the
  * counts match the rows that follow, that line is skipped; its class names are returned.

@@ -1,4 +1,4 @@
-/** Row-major matrices as flat arrays ([n, width]): picking rows, and each row's largest entry. */
+/** Row-major matrices as flat arrays ([n, width]): picking rows, stacking them, and each row's largest entry. */
 
 /** The rows `rows` of `source`, copied in that order. */
 export function gatherRows(source: Float32Array, rows: ArrayLike<number>, width: number): Float32Array {
@@ -16,5 +16,13 @@ export function argMaxRows(values: ArrayLike<number>, width: number): Int32Array
     for (let k = 1; k < width; k++) if (values[i * width + k] > values[i * width + best]) best = k;
     out[i] = best;
   }
+  return out;
+}
+
+/** The rows of `a` followed by the rows of `b` (of the same width). */
+export function stackRows(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
   return out;
 }

@@ -4,7 +4,7 @@
  * Every stage writes its own run folder inside the job's; a stage whose folder already holds
  * a finished run of the same configuration is reused, so an interrupted job continues.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../atomicWrite.js';
 import { markdownTable } from '../markdownTable.js';
 import type { BackendChoice } from '../backend.js';
@@ -20,6 +20,7 @@ import { cartStage, readStageMetrics, teacherStage, treeStage, type StageHooks }
 import type { DatasetSource, StageTargets, TreeStageJob } from './treeStageJob.js';
 import type { CartRunOptions } from './trainCart.js';
 import type { TeacherOptions } from './trainTeacher.js';
+import { isTransferFile } from './transferFile.js';
 import { labelTargets, type TargetRecipe, type TreeTrainingOptions } from './trainTree.js';
 
 export interface DistillOptions {
@@ -98,12 +99,19 @@ export async function runDistill(
       run: teacher.folder,
     },
   ];
+  // A file of unlabelled examples: only the teacher can label them, so the trees on labels
+  // train on the training split alone, and the table says so.
   const { transfer } = options.tree;
-  const onTransfer = transfer === 'train' ? '' : `, ${transfer} transfer set`;
+  const file = isTransferFile(transfer) ? basename(transfer) : null;
+  const onTransfer = transfer === 'train' ? '' : file ? `, + the unlabelled examples of ${file} at T = ${options.temperature}` : `, ${transfer} transfer set`;
   const teacherTargets = { kind: 'teacher' as const, folder: teacher.folder, checksum: teacher.checksum, temperature: options.temperature, alpha: options.alpha };
   const trees: { label: string; job: TreeStageJob; recipe: TargetRecipe }[] = [
-    { label: 'soft tree, hard labels', job: treeJob('baseline', { kind: 'labels' }, { ...options.tree, transfer: 'train' }), recipe: labelTargets(dataset.train.y, K) },
-    ...(transfer === 'train' ? [] : [{ label: `soft tree, hard labels${onTransfer}`, job: treeJob(`baseline-${transfer}`, { kind: 'labels' }, options.tree), recipe: labelTargets(dataset.train.y, K) }]),
+    {
+      label: `soft tree, hard labels${file ? ` (training split only: ${file} has no labels)` : ''}`,
+      job: treeJob('baseline', { kind: 'labels' }, { ...options.tree, transfer: 'train', transferSha256: null }),
+      recipe: labelTargets(dataset.train.y, K),
+    },
+    ...(transfer === 'train' || file ? [] : [{ label: `soft tree, hard labels${onTransfer}`, job: treeJob(`baseline-${transfer}`, { kind: 'labels' }, options.tree), recipe: labelTargets(dataset.train.y, K) }]),
     {
       label: `soft tree, distilled (T = ${options.temperature}${options.alpha > 0 ? `, α = ${options.alpha}` : ''}${onTransfer})`,
       job: treeJob('distilled', teacherTargets, options.tree, distilledSettings(teacher, options.temperature, options.alpha)),

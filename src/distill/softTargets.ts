@@ -45,13 +45,15 @@ export interface TeacherOutputs {
 }
 
 /**
- * The distilled tree's recipe: mixTargets(softmax(z/T), labels) on the training rows, and on
- * transfer images the teacher's softened logits mixed with the images' label blend.
+ * The distilled tree's recipe: mixTargets(softmax(z/T), labels) on the training rows, on
+ * transfer images the teacher's softened logits mixed with the images' label blend, and on
+ * unlabelled examples softmax(z/T) alone (there is no label to mix in).
  */
 export function distillTargets(teacher: TeacherOutputs, labels: Int32Array, classes: number, temperature: number, alpha: number): TargetRecipe {
   return {
     plain: () => mixTargets(softTargets(teacher.trainLogits(), classes, temperature), oneHot(labels, classes), alpha, temperature),
     transformed: (x, n, hard, key) => mixTargets(softTargets(teacher.logitsOf(x, n, key), classes, temperature), hard, alpha, temperature),
+    unlabelled: (x, n, key) => softTargets(teacher.logitsOf(x, n, key), classes, temperature),
   };
 }
 

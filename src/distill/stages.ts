@@ -25,6 +25,7 @@ import { cachedTeacherLogits, type TeacherOutputs } from './softTargets.js';
 import type { TrainCallbacks } from './train.js';
 import { trainCartRun, type CartRunOptions, type TrainedCart } from './trainCart.js';
 import { trainTeacher, type TeacherOptions } from './trainTeacher.js';
+import { refuseChangedTransfer } from './transferFile.js';
 import { trainTree, type TargetRecipe, type TreeTrainingOptions } from './trainTree.js';
 import { writeTreeRun } from './treeRun.js';
 
@@ -134,6 +135,7 @@ export async function treeStage(
   resume: ResumeSettings,
 ) {
   return withFolderLock(folder, async () => {
+    refuseChangedTransfer(folder, options);
     const trained = priorRun(folder, name, config, dataset.files, { force: resume.force, say: hooks.say }) === 'fresh';
     if (!trained) hooks.say(`${name}: reusing ${folder}`);
     else {

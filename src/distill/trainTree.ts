@@ -5,7 +5,7 @@
 import type { Dataset } from '../data/dataset.js';
 import { featureCount } from '../data/dataset.js';
 import { oneHot } from '../data/oneHot.js';
-import { gatherRows } from '../data/rows.js';
+import { gatherRows, stackRows } from '../data/rows.js';
 import { validationSplit } from '../data/split.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
 import { FILTER_PENALTY_DEFAULTS, type FilterPenaltyOptions, imageShapeOf } from '../models/filterPenalty.js';
@@ -16,6 +16,7 @@ import { SdtError } from '../errors.js';
 import type { Learner } from '../models/learner.js';
 import { train, type LoopOptions, type TrainData, type TrainCallbacks, type TrainResult, type TrainSettings } from './train.js';
 import { TRANSFER_DEFAULTS, transferEpochs, type TransferOptions } from './transfer.js';
+import { isTransferFile, transferExamples, unlabelledForLabels } from './transferFile.js';
 
 export interface TreeTrainingOptions extends LoopOptions, TransferOptions, FilterPenaltyOptions {
   depth: number;
@@ -93,6 +94,8 @@ export interface TargetRecipe {
   plain(): Float32Array;
   /** `key` identifies the images (for a cache of the teacher's outputs on them). */
   transformed(x: Float32Array, n: number, hard: Float32Array, key: string): Float32Array;
+  /** Targets of examples without labels (a transfer file); absent when only labels are known. */
+  unlabelled?(x: Float32Array, n: number, key: string): Float32Array;
 }
 
 /** The baseline's recipe: the labels themselves (for blends, the blend of the labels). */
@@ -134,7 +137,14 @@ export async function trainTree(
   }
   const data: TrainData = { x: trainRows.x, targets: new Float32Array(0), n: trainRows.n, inputShape: [F], classes: K };
   if (options.transfer === 'train') data.targets = gatherRows(targets.plain(), trainRows.y, K);
-  else {
+  else if (isTransferFile(options.transfer)) {
+    if (!targets.unlabelled) throw unlabelledForLabels(options.transfer);
+    // The training split with its targets, then the file's examples with theirs: one fixed set.
+    const extra = await transferExamples(options, dataset);
+    data.x = stackRows(trainRows.x, extra.x);
+    data.targets = stackRows(gatherRows(targets.plain(), trainRows.y, K), targets.unlabelled(extra.x, extra.n, JSON.stringify({ file: extra.sha256, preprocessing: dataset.preprocessing })));
+    data.n = trainRows.n + extra.n;
+  } else {
     const rows = { x: trainRows.x, y: Int32Array.from(trainRows.y, (r) => dataset.train.y[r]), n: trainRows.n };
     data.forEpoch = transferEpochs(rows, dataset.inputShape, K, options, targets.transformed);
   }

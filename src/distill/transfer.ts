@@ -4,7 +4,8 @@
  * another, x = λ·x_i + (1 − λ)·x_j, λ ~ Beta(a, a) (Zhang et al. 2018; Beyer et al. 2022's
  * "function matching" when the teacher labels the blend). K copies are drawn, each from its
  * own seeded generator; epoch e trains on copy (e − 1) mod K, so K = epochs shows every epoch
- * fresh images and a small K lets the teacher label each copy once (cached).
+ * fresh images and a small K lets the teacher label each copy once (cached). A file of
+ * unlabelled examples is a transfer set too (transferFile.ts).
  */
 import { augmentImage, type AugmentStrength } from '../data/augment.js';
 import type { Split } from '../data/dataset.js';
@@ -14,7 +15,10 @@ export type TransferKind = 'train' | 'augment' | 'mixup';
 export const TRANSFER_KINDS: TransferKind[] = ['train', 'augment', 'mixup'];
 
 export interface TransferOptions extends AugmentStrength {
-  transfer: TransferKind;
+  /** One of TRANSFER_KINDS, or the absolute path of a file of unlabelled examples (transferFile.ts). */
+  transfer: TransferKind | string;
+  /** With a file: its SHA-256 when the run began (a changed file is refused); else null. */
+  transferSha256: string | null;
   /** Distinct copies of the transfer set; epoch e uses copy (e − 1) mod K. */
   copies: number;
   /** Beta(a, a) of mixup's weight: 1 is uniform, small a keeps blends near one image. */
@@ -23,6 +27,7 @@ export interface TransferOptions extends AugmentStrength {
 
 export const TRANSFER_DEFAULTS: TransferOptions = {
   transfer: 'train',
+  transferSha256: null,
   copies: 1,
   rotation: 6,
   shift: 1,

@@ -11,6 +11,7 @@ const ADDED_SETTINGS: Record<string, unknown> = {
   // Transfer sets (issue 19): the training split itself, at the defaults of the time. A frozen
   // copy of TRANSFER_DEFAULTS on purpose: what older runs meant must not follow later defaults.
   transfer: 'train',
+  transferSha256: null,
   copies: 1,
   rotation: 6,
   shift: 1,

@@ -49,6 +49,9 @@ const model = (name: string, content: string | Buffer) => {
   return path;
 };
 
+/** A small two-class table with two features. */
+const tableRows = `a,b,label\n${Array.from({ length: 30 }, (_, i) => `${i},${(i * 7) % 11},${i % 2 ? 'x' : 'y'}`).join('\n')}\n`;
+
 type Case = [string, () => string[], RegExp];
 const out = () => join(scratch, 'out-' + Math.random().toString(36).slice(2));
 
@@ -144,6 +147,18 @@ const cases: Case[] = [
   ['a reproduction of a folder without a manifest', () => ['reproduce', scratch], /manifest\.json cannot be read as JSON/],
   ['an evaluation of a folder that is not a teacher run', () => ['evaluate', '--model', mkdtempSync(join(scratch, 'empty-'))], /empty-\w+ is a folder without model\.json/],
   ['a distill resume of a folder holding no job', () => ['distill', '--resume', mkdtempSync(join(scratch, 'nojob-'))], /nojob-\w+ holds no distill job to resume/],
+  // transfer files of unlabelled examples (--transfer PATH)
+  ['a missing transfer file', () => ['distill', '--limit', '100', '--transfer', join(scratch, 'no-such.idx')], /transfer file .*no-such\.idx cannot be read: no such file/],
+  ['a truncated transfer file', () => ['distill', '--limit', '100', '--transfer', model('cut-idx3-ubyte', images().subarray(0, 1000))], /cut-idx3-ubyte is truncated/],
+  ['a corrupt gzip transfer file', () => ['distill', '--limit', '100', '--transfer', model('cut-idx3-ubyte.gz', gzipSync(images()).subarray(0, 3000))], /cut-idx3-ubyte\.gz/],
+  ['transfer images of another shape', () => {
+    const header = Buffer.from([0, 0, 8, 3, 0, 0, 0, 10, 0, 0, 0, 14, 0, 0, 0, 56]);
+    return ['distill', '--limit', '100', '--transfer', model('wide-idx3-ubyte', Buffer.concat([header, images().subarray(16, 16 + 7840)]))];
+  }, /wide-idx3-ubyte holds an array of shape 10×14×56, but mnist images are N×28×28/],
+  ['a transfer folder without pictures', () => ['distill', '--limit', '100', '--transfer', mkdtempSync(join(scratch, 'nopictures-'))], /transfer folder .*nopictures-\w+ holds no PNG, JPEG or WebP pictures/],
+  ['transfer rows with another column count', () => ['distill', '--dataset', csv('two.csv', tableRows), '--transfer', model('four.csv', '1,2,3,4\n5,6,7,8\n')], /four\.csv has 4 columns on line 1, but the dataset has 2 features/],
+  ['transfer rows with NaN', () => ['distill', '--dataset', csv('two-nan.csv', tableRows), '--transfer', model('nan-rows.csv', '1,2\n3,NaN\n')], /nan-rows\.csv, line 2, column "column 2": "NaN" is not a finite number/],
+  ['a transfer file for a tree on labels', () => ['baseline', '--limit', '100', '--transfer', model('some-idx3-ubyte', images().subarray(0, 16 + 784))], /some-idx3-ubyte have no labels, so a tree trained on labels cannot learn from them/],
 ];
 
 /** Every entry below `folder` with its size and modification time: what a case must leave as it found. */

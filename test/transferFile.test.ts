@@ -68,6 +68,15 @@ describe('reading unlabelled examples', () => {
     const read = await readUnlabelled(folder, mnist);
     expect(read.n).toBe(3);
     expect(read.x).toEqual(mnist.test.x.subarray(0, 3 * 784));
+    // A larger picture, dark ink on white paper, is inverted, fitted and centred into 28 × 28.
+    await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="90" height="60"><rect width="90" height="60" fill="white"/><rect x="40" y="10" width="8" height="40" fill="black"/></svg>')).png().toFile(join(folder, 'drawn.png'));
+    const more = await readUnlabelled(folder, mnist);
+    expect(more.n).toBe(4);
+    const drawn = more.x.subarray(3 * 784); // names in order: digit-0, digit-1, digit-2, drawn
+    expect(Math.max(...drawn)).toBe(1);
+    expect(drawn.every((v) => v >= 0 && v <= 1)).toBe(true);
+    expect(drawn[14 * 28 + 14]).toBeGreaterThan(0.5); // ink at the centre
+    expect(drawn[0]).toBe(0);
   });
 
   it('a CSV gives the feature columns, standardised as the dataset is; a label column is ignored, a header places columns by name', () => {

@@ -80,7 +80,7 @@ export function distillCommand(): Command {
       const backend = await startBackend({ backend: parsed.backend, quiet });
       const dataset = openDataset({ ...parsed, seed: parsed.seed as number, quiet });
       // A transfer file is read and checked now, before any stage writes.
-      const tree = await withTransferFile(fitTreeToData(treeOptionsFrom(parsed), dataset, parsed, chosen), dataset);
+      const tree = await withTransferFile(fitTreeToData(treeOptionsFrom(parsed), dataset, parsed, chosen), dataset, (line) => say({ quiet }, line));
       refuseChangedTransfer(out, tree);
       // A given teacher is used as it is; its options only describe one trained here.
       const teacher = teacherForData(teacherOptionsFrom(parsed, 'teacher'), dataset, parsed.teacher ? { ...parsed, quiet: true } : parsed, chosen, 'teacher');

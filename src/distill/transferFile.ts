@@ -41,10 +41,11 @@ export async function transferExamples(options: Pick<TransferOptions, 'transfer'
   return examples;
 }
 
-/** `options` with the transfer file's SHA-256, the file read and checked; unchanged without a file. */
-export async function withTransferFile<T extends TransferOptions>(options: T, dataset: Dataset): Promise<T> {
+/** `options` with the transfer file's SHA-256, the file read and checked (and said); unchanged without a file. */
+export async function withTransferFile<T extends TransferOptions>(options: T, dataset: Dataset, say: (line: string) => void = () => undefined): Promise<T> {
   if (!isTransferFile(options.transfer)) return options;
-  const { sha256 } = await transferExamples({ ...options, transferSha256: null }, dataset);
+  const { sha256, n } = await transferExamples({ ...options, transferSha256: null }, dataset);
+  say(`transfer file ${options.transfer}: ${n} unlabelled examples (sha256 ${short(sha256)})`);
   return { ...options, transferSha256: sha256 };
 }
 

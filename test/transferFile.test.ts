@@ -148,7 +148,7 @@ describe('sdt distill --transfer PATH (images)', () => {
     const teacher = teacherOutputs(await loadTeacher(teacherFolder), teacherFolder, teacherChecksum(teacherFolder), dataset, { say: () => undefined });
     const copy = join(scratch, 'copy-idx3-ubyte');
     copyFileSync(unlabelled, copy);
-    const options: TreeTrainingOptions = await withTransferFile({ ...TREE_DEFAULTS, depth: 3, epochs: 3, batchSize: 64, transfer: copy }, dataset);
+    const options: TreeTrainingOptions = await withTransferFile({ ...TREE_DEFAULTS, depth: 3, epochs: 3, batchSize: 64, transfer: copy }, dataset, { folder: join(scratch, 'none'), say: () => undefined });
     const targets = distillTargets(teacher, dataset.train.y, 10, 4, 0.5);
     const reference = await trainTree(dataset, targets, options);
     const folder = join(scratch, 'interrupted');

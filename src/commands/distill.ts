@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { CART_DEFAULTS } from '../distill/trainCart.js';
 import { comparisonTable, distillConfig, type DistillOptions, runDistill } from '../distill/pipeline.js';
-import { refuseChangedTransfer, withTransferFile } from '../distill/transferFile.js';
+import { withTransferFile } from '../distill/transferFile.js';
 import type { Dataset } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
 import { createProgress } from '../progress.js';
@@ -80,8 +80,7 @@ export function distillCommand(): Command {
       const backend = await startBackend({ backend: parsed.backend, quiet });
       const dataset = openDataset({ ...parsed, seed: parsed.seed as number, quiet });
       // A transfer file is read and checked now, before any stage writes.
-      const tree = await withTransferFile(fitTreeToData(treeOptionsFrom(parsed), dataset, parsed, chosen), dataset, (line) => say({ quiet }, line));
-      refuseChangedTransfer(out, tree);
+      const tree = await withTransferFile(fitTreeToData(treeOptionsFrom(parsed), dataset, parsed, chosen), dataset, { folder: out, say: (line) => say({ quiet }, line) });
       // A given teacher is used as it is; its options only describe one trained here.
       const teacher = teacherForData(teacherOptionsFrom(parsed, 'teacher'), dataset, parsed.teacher ? { ...parsed, quiet: true } : parsed, chosen, 'teacher');
       const options: DistillOptions = {

@@ -41,12 +41,17 @@ export async function transferExamples(options: Pick<TransferOptions, 'transfer'
   return examples;
 }
 
-/** `options` with the transfer file's SHA-256, the file read and checked (and said); unchanged without a file. */
-export async function withTransferFile<T extends TransferOptions>(options: T, dataset: Dataset, say: (line: string) => void = () => undefined): Promise<T> {
+/**
+ * `options` with the transfer file's SHA-256, the file read and checked (refused if the run in
+ * `job.folder` began with other bytes of it), then said; unchanged without a file.
+ */
+export async function withTransferFile<T extends TransferOptions>(options: T, dataset: Dataset, job: { folder: string; say(line: string): void }): Promise<T> {
   if (!isTransferFile(options.transfer)) return options;
   const { sha256, n } = await transferExamples({ ...options, transferSha256: null }, dataset);
-  say(`transfer file ${options.transfer}: ${n} unlabelled examples (sha256 ${short(sha256)})`);
-  return { ...options, transferSha256: sha256 };
+  const checked = { ...options, transferSha256: sha256 };
+  refuseChangedTransfer(job.folder, checked);
+  job.say(`transfer file ${options.transfer}: ${n} unlabelled examples (sha256 ${short(sha256)})`);
+  return checked;
 }
 
 /** The tree options a run folder recorded: its finished manifest's, else its checkpoint's; a distill job's are under `tree`. */

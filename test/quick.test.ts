@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DISTILL_QUICK, quickFlags } from '../src/commands/distill.js';
-import { fullRunSentence, quickSummary } from '../src/commands/quickSummary.js';
+import { FULL_RUN, fullRunSentence, quickSummary } from '../src/commands/quickSummary.js';
 import { sdt } from './run.js';
 
 const readme = readFileSync('README.md', 'utf8');
@@ -31,7 +32,7 @@ describe('sdt distill --quick', () => {
   });
 
   it("closes with what it ran and the committed full run's numbers, read from its files", () => {
-    const full = JSON.parse(readFileSync('results/mnist/distill/comparison.json', 'utf8')) as { rows: { maxPathAccuracy: number }[] };
+    const full = JSON.parse(readFileSync(join(FULL_RUN, 'comparison.json'), 'utf8')) as { rows: { maxPathAccuracy: number }[] };
     const line = quickSummary({ dataset: 'mnist', trainImages: 10000, testImages: 10000, teacherEpochs: 1, depth: 4, treeEpochs: 10 }, '.');
     expect(line).toMatch(/^--quick trained on the first 10,000 mnist training images and tested on 10,000: teacher 1 epoch, trees at depth 4 for 10 epochs\. The full default run/);
     for (const row of full.rows) expect(line).toContain(`${(row.maxPathAccuracy * 100).toFixed(2)} %`);

@@ -10,8 +10,8 @@ import type { ComparisonRow } from '../distill/pipeline.js';
 import { SdtError } from '../errors.js';
 import { readManifest } from '../runs/manifest.js';
 
-/** The full default run, committed with the package (README: Results). */
-export const FULL_RUN = 'results/mnist/distill';
+/** The full default run at today's defaults, committed with the package and timed (README: Results). */
+export const FULL_RUN = 'results/mnist/distill-timed';
 
 // dist/src/commands/ → the package root.
 const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));

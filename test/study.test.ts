@@ -95,6 +95,12 @@ describe('sdt study and sdt reproduce on tiny runs', () => {
     expect(message).toMatch(/holds a study with other settings: alpha 0\.5 \(now 0\.9\); give the same options .* another --out, or --force/);
   });
 
+  it("with a given teacher, takes the teacher's own options as no difference (they train nothing there)", () => {
+    const again = sdt(studyArgs(join(scratch, 'study'), '--teacher-lr', '0.005', '--teacher-epochs', '7'));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(/other settings/);
+  });
+
   it('reproduce makes a cell again exactly, and flags a metric that differs beyond the tolerance', () => {
     const cell = join(scratch, 'study', 'd2-T2-s1');
     const same = sdt(['reproduce', cell, '--out', join(scratch, 'again'), '--quiet']);

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { SdtError } from '../errors.js';
 import { sha256File } from './fileHashes.js';
 import { readCsv } from './csv.js';
-import type { Dataset, Split } from './dataset.js';
+import { preprocessRows, type Dataset, type Split } from './dataset.js';
 import { stratifiedSplit } from './split.js';
 
 /** `spec` is csv:PATH or csv:PATH#label=COLUMN; the first `limit` rows of each split are kept. */
@@ -24,7 +24,7 @@ export function loadCsvDataset(spec: string, options: { seed?: number; testFract
   const test = firstRows(parts.test, features, limit);
   const preprocessing = standardScaling(train, features);
   const notes = tableNotes(path, table, features, train, test);
-  for (const split of [train, test]) scaleInPlace(split, features, preprocessing.scale, preprocessing.offset);
+  for (const split of [train, test]) split.x.set(preprocessRows(split.x, features, preprocessing));
   return {
     name: spec,
     inputShape: [features],
@@ -80,10 +80,6 @@ function standardScaling(train: Split, features: number): { scale: number[]; off
   return { scale, offset };
 }
 
-
-function scaleInPlace(split: Split, features: number, scale: number[], offset: number[]): void {
-  for (let i = 0; i < split.x.length; i++) split.x[i] = split.x[i] * scale[i % features] + offset[i % features];
-}
 
 function firstRows(split: Split, features: number, limit: number): Split {
   if (limit >= split.n) return split;

@@ -14,6 +14,12 @@ export interface Preprocessing {
   offset: number | number[];
 }
 
+/** Model inputs from raw values, rows of `features` values each: input = raw · scale + offset. */
+export function preprocessRows(raw: ArrayLike<number>, features: number, { scale, offset }: Preprocessing): Float32Array {
+  const at = (v: number | number[], f: number) => (typeof v === 'number' ? v : v[f]);
+  return Float32Array.from(raw, (v, i) => v * at(scale, i % features) + at(offset, i % features));
+}
+
 export interface DataFile {
   role: string;
   path: string;

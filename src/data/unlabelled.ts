@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { SdtError } from '../errors.js';
 import { describeFsError } from '../fsErrors.js';
 import { readFeatureRows } from './csv.js';
-import type { Dataset, Preprocessing } from './dataset.js';
-import { featureCount } from './dataset.js';
+import type { Dataset } from './dataset.js';
+import { featureCount, preprocessRows } from './dataset.js';
 import { sha256File } from './fileHashes.js';
 import { readIdx } from './idx.js';
 import { imageShape, readInputFile } from './inputFile.js';
@@ -49,11 +49,6 @@ export function unlabelledSha256(path: string): string {
   return hash.digest('hex');
 }
 
-function preprocess(raw: ArrayLike<number>, features: number, { scale, offset }: Preprocessing): Float32Array {
-  const at = (v: number | number[], f: number) => (typeof v === 'number' ? v : v[f]);
-  return Float32Array.from(raw, (v, i) => v * at(scale, i % features) + at(offset, i % features));
-}
-
 /** The label column of a csv:PATH#label=COLUMN dataset: an index, null when named, undefined when not given (the last). */
 function labelIndex(spec: string): number | null | undefined {
   const label = /#label=(.*)$/s.exec(spec)?.[1]?.trim();
@@ -85,10 +80,8 @@ async function readRaw(path: string, dataset: Dataset): Promise<{ raw: ArrayLike
   return { raw: data, n };
 }
 
-/** The examples at `path` as inputs of `dataset`; every problem is one sentence naming the file. */
-export async function readUnlabelled(path: string, dataset: Dataset): Promise<UnlabelledExamples> {
-  const sha256 = unlabelledSha256(path);
-  const F = featureCount(dataset);
+/** The examples at `path` as inputs of `dataset` (`sha256` when the caller hashed it already); every problem is one sentence naming the file. */
+export async function readUnlabelled(path: string, dataset: Dataset, sha256 = unlabelledSha256(path)): Promise<UnlabelledExamples> {
   const { raw, n } = await readRaw(path, dataset);
-  return { x: preprocess(raw, F, dataset.preprocessing), n, sha256 };
+  return { x: preprocessRows(raw, featureCount(dataset), dataset.preprocessing), n, sha256 };
 }

@@ -29,8 +29,9 @@ const short = (sha256: string) => `${sha256.slice(0, 12)}…`;
  */
 const read = new Map<string, Promise<UnlabelledExamples>>();
 export async function transferExamples(options: Pick<TransferOptions, 'transfer' | 'transferSha256'>, dataset: Dataset): Promise<UnlabelledExamples> {
-  const key = JSON.stringify([options.transfer, unlabelledSha256(options.transfer), dataset.name, dataset.inputShape, dataset.preprocessing]);
-  if (!read.has(key)) read.set(key, readUnlabelled(options.transfer, dataset));
+  const sha256 = unlabelledSha256(options.transfer);
+  const key = JSON.stringify([options.transfer, sha256, dataset.name, dataset.inputShape, dataset.preprocessing]);
+  if (!read.has(key)) read.set(key, readUnlabelled(options.transfer, dataset, sha256));
   const examples = await read.get(key)!.catch((error) => {
     read.delete(key);
     throw error;

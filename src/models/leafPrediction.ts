@@ -31,28 +31,21 @@ export function emptyPredictions(n: number, K: number): TreePredictions {
 }
 
 /**
- * The max-path predictions of `rows` examples from their branch probabilities p = σ(z),
- * q = σ(−z) [rows, I], written into `out` from example `start` on, and the leaves' path
- * probabilities P^ℓ(x) into `leafPaths` [rows, L] (for the mixture, a product on the
- * backend). The path probabilities are the float32 products of pathsForward
- * (pathProbabilities.ts), so the leaf and its probability are exactly those of the path matrix.
+ * The max-path predictions of `rows` examples from every node's path probability P^t(x)
+ * [rows, I + L] (pathsForward, pathProbabilities.ts), written into `out` from example `start`
+ * on, and the leaves' P^ℓ(x) into `leafPaths` [rows, L] (for the mixture, a product on the
+ * backend).
  */
-export function maxPathRows(p: Float32Array, q: Float32Array, rows: number, inner: number, leafClass: Int32Array, out: TreePredictions, start: number, leafPaths: Float32Array): void {
-  const leaves = inner + 1;
-  const paths = new Float32Array(2 * inner + 1); // one example's P^t, every node
+export function maxPathRows(paths: Float32Array, rows: number, inner: number, leafClass: Int32Array, out: TreePredictions, start: number, leafPaths: Float32Array): void {
+  const [leaves, nodes] = [inner + 1, 2 * inner + 1];
   for (let r = 0; r < rows; r++) {
-    const b = r * inner;
-    paths[0] = 1;
-    for (let i = 0; i < inner; i++) {
-      paths[2 * i + 1] = paths[i] * q[b + i];
-      paths[2 * i + 2] = paths[i] * p[b + i];
-    }
+    const o = r * nodes + inner; // the first leaf of example r
     let best = 0;
-    for (let l = 1; l < leaves; l++) if (paths[inner + l] > paths[inner + best]) best = l;
+    for (let l = 1; l < leaves; l++) if (paths[o + l] > paths[o + best]) best = l;
     const e = start + r;
     out.leaf[e] = best;
-    out.leafProbability[e] = paths[inner + best];
+    out.leafProbability[e] = paths[o + best];
     out.maxPath[e] = leafClass[best];
-    leafPaths.set(paths.subarray(inner), r * leaves);
+    leafPaths.set(paths.subarray(o, o + leaves), r * leaves);
   }
 }

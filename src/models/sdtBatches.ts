@@ -5,6 +5,7 @@ import { accuracy } from '../eval/metrics.js';
 import type { Learner } from './learner.js';
 import { argMaxRows } from '../data/rows.js';
 import { emptyPredictions, maxPathRows, type TreePredictions } from './leafPrediction.js';
+import { pathsForward } from './pathProbabilities.js';
 import type { SoftTree } from './sdt.js';
 import { innerCount } from './treeNodes.js';
 
@@ -30,7 +31,7 @@ export function predictTree(tree: SoftTree, split: Split, batch = PREDICT_BATCH)
     const { p, q } = tree.branchProbabilities(x);
     x.dispose();
     const leafPaths = new Float32Array(rows * (inner + 1));
-    maxPathRows(p, q, rows, inner, leafClass, out, start, leafPaths);
+    maxPathRows(pathsForward(p, q, rows, inner), rows, inner, leafClass, out, start, leafPaths);
     // Σ_ℓ P^ℓ Q^ℓ [rows, K]: a product on the backend, as fast there as the walk above is in JS.
     const mixture = tf.tidy(() => tf.matMul(tf.tensor2d(leafPaths, [rows, inner + 1]), Q));
     const values = mixture.dataSync() as Float32Array;

@@ -4,6 +4,7 @@
  * treeRule.ts's, the same source the page and the JS export embed.
  */
 import type { TreeFile } from './treeFile.js';
+import { preprocessRows } from '../data/dataset.js';
 import { createTreeRule } from './treeRule.js';
 import { treeStructure } from './treeStructure.js';
 
@@ -52,14 +53,12 @@ export function createTreePredictor(file: TreeFile): TreePredictor {
   const weights = new Float32Array(file.inner.weights.length * F); // row i is node i's filter
   file.inner.weights.forEach((w, i) => weights.set(w, i * F));
   const rule = createTreeRule(weights, file.inner.biases, file.beta, file.leaves.logits, F, treeStructure(file));
-  const { scale, offset } = file.preprocessing;
-  const at = (p: number | number[], j: number) => (typeof p === 'number' ? p : p[j]);
   return {
     features: F,
     classes: rule.classes,
     leafDistributions: rule.leafDistributions,
     leafClasses: rule.leafClasses,
-    preprocess: (raw) => Float32Array.from({ length: F }, (_, j) => raw[j] * at(scale, j) + at(offset, j)),
+    preprocess: (raw) => preprocessRows(raw, F, file.preprocessing),
     predict: rule.predict,
     maxPath: rule.maxPath,
   };

@@ -77,18 +77,21 @@ describe('interrupted training resumes exactly', () => {
 
 describe('trees trained side by side stop on Ctrl-C and resume exactly', () => {
   // Enough epochs that neither tree finishes between the two first checkpoints and the signal.
-  const job = ['distill', '--limit', '1000', '--teacher-epochs', '1', '--depth', '3', '--epochs', '80', '--batch-size', '128', '--jobs', '2', '--json', '--quiet'];
-  it('Ctrl-C reaches both tree processes, each keeps its checkpoint, and --resume ends as an uninterrupted job', async () => {
-    const reference = join(scratch, 'distill-reference');
-    expect(sdt([...job, '--out', reference]).code).toBe(0);
-    const out = join(scratch, 'distill-interrupted');
-    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      // Its own process group, so the signal reaches every process of the job as Ctrl-C does.
+  const epochs = 80;
+  const job = ['distill', '--limit', '1000', '--teacher-epochs', '1', '--depth', '3', '--epochs', String(epochs), '--batch-size', '128', '--jobs', '2', '--json'];
+  const reference = join(scratch, 'distill-reference');
+  beforeAll(() => {
+    expect(sdt([...job, '--quiet', '--out', reference]).code).toBe(0);
+  });
+
+  /** Starts the job in its own process group and sends SIGINT to the group (as Ctrl-C does) once `ready(out, stderr)`. */
+  const interruptJob = (out: string, ready: (stderr: string) => boolean) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [cli, ...job, '--teacher', join(reference, 'teacher'), '--out', out], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       const poll = setInterval(() => {
-        if (['baseline', 'distilled'].every((stage) => existsSync(join(out, stage, 'checkpoint.bin')))) {
+        if (ready(stderr)) {
           clearInterval(poll);
           process.kill(-child.pid!, 'SIGINT');
         }
@@ -98,11 +101,31 @@ describe('trees trained side by side stop on Ctrl-C and resume exactly', () => {
         resolve({ code, stderr });
       });
     });
-    expect(run.code).toBe(130);
-    expect(run.stderr).toMatch(/interrupted by SIGINT in epoch \d+, batch \d+; a checkpoint is saved/);
-    const resumed = sdt([...job, '--teacher', join(reference, 'teacher'), '--resume', out]);
+  const resumesToReference = (out: string) => {
+    const resumed = sdt([...job, '--quiet', '--teacher', join(reference, 'teacher'), '--resume', out]);
     expect(resumed.code, resumed.stderr).toBe(0);
     for (const stage of ['baseline', 'distilled']) expect(metricsOf(join(out, stage))).toEqual(metricsOf(join(reference, stage)));
+  };
+
+  it('Ctrl-C reaches both tree processes, each keeps its checkpoint, and --resume ends as an uninterrupted job', async () => {
+    const out = join(scratch, 'distill-interrupted');
+    const run = await interruptJob(out, () => ['baseline', 'distilled'].every((stage) => existsSync(join(out, stage, 'checkpoint.bin'))));
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(/interrupted by SIGINT in epoch \d+, batch \d+; a checkpoint is saved/);
+    resumesToReference(out);
+  });
+
+  it('a tree that has finished training when Ctrl-C comes is written, not lost without a word', async () => {
+    // The checkpoint stays until the finished tree is written, so this window was a silent death (CI, stop 22).
+    const out = join(scratch, 'distill-after-training');
+    const finished = new RegExp(`(baseline|distilled) epoch ${epochs}/${epochs}`);
+    const run = await interruptJob(out, (stderr) => finished.test(stderr));
+    const stage = finished.exec(run.stderr)![1];
+    expect(run.stderr).not.toMatch(/without a message/);
+    expect([0, 130]).toContain(run.code);
+    expect(existsSync(join(out, stage, 'metrics.json'))).toBe(true);
+    expect(existsSync(join(out, stage, 'checkpoint.bin'))).toBe(false);
+    resumesToReference(out);
   });
 });
 

@@ -91,9 +91,23 @@ export function batchTensors(data: TrainData, examples: Pick<TrainData, 'x' | 't
   return { x: tf.tensor(x, [rows.length, ...data.inputShape]), targets: tf.tensor2d(t, [rows.length, data.classes]) };
 }
 
+let signalOutsideTraining: NodeJS.Signals | undefined;
+
+/**
+ * For a process whose whole life is one training run (a parallel tree stage's child): a
+ * SIGINT/SIGTERM outside the loop no longer ends it at once. Before the loop, the loop stops
+ * after its first batch with a checkpoint; after it, the finished tree is written, so a stage
+ * that was done when Ctrl-C came counts as done instead of dying without a word.
+ */
+export function holdSignalsOutsideTraining(): void {
+  const note = (s: NodeJS.Signals) => (signalOutsideTraining ??= s);
+  process.on('SIGINT', note);
+  process.on('SIGTERM', note);
+}
+
 /** Notes SIGINT/SIGTERM while training, so the loop can stop after the current batch. */
 function watchSignals(): { requested: () => NodeJS.Signals | undefined; stop: () => void } {
-  let signal: NodeJS.Signals | undefined;
+  let signal = signalOutsideTraining;
   const handler = (s: NodeJS.Signals) => (signal = s);
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

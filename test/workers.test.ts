@@ -37,6 +37,9 @@ describe('shards', () => {
     expect(() => parseShard('4/4')).toThrow(/--shard takes I\/N with N ≥ 1 and 0 ≤ I < N/);
     expect(slurmShard({ SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_COUNT: '4' })).toMatchObject({ index: 0, count: 4 });
     expect(slurmShard({ SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '4' })).toMatchObject({ index: 3, count: 4 });
+    expect(slurmShard({ SLURM_ARRAY_TASK_ID: '7', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '7', SLURM_ARRAY_TASK_STEP: '2', SLURM_ARRAY_TASK_COUNT: '4' })).toMatchObject({ index: 3, count: 4 });
+    // `--array=3,7,12`: resubmitted tasks would not get the shards they had; refused.
+    expect(() => slurmShard({ SLURM_ARRAY_TASK_ID: '7', SLURM_ARRAY_TASK_MIN: '3', SLURM_ARRAY_TASK_MAX: '12', SLURM_ARRAY_TASK_COUNT: '3' })).toThrow(/not evenly spaced.*resubmit the whole array/);
     expect(slurmShard({})).toBeUndefined();
   });
 });

@@ -23,7 +23,7 @@ import { writeFileAtomic } from '../src/atomicWrite.js';
 import { describeBackend, initBackend } from '../src/backend.js';
 import { loadDataset } from '../src/data/datasets.js';
 import { oneHot } from '../src/data/oneHot.js';
-import { batchTensors, train } from '../src/distill/train.js';
+import { batchGradients, train } from '../src/distill/train.js';
 import { createSoftTree } from '../src/models/sdt.js';
 import { createTeacher, teacherLearner, teacherLogits } from '../src/models/teacher.js';
 import { readTreeFile, treeFileFrom } from '../src/models/treeFile.js';
@@ -120,8 +120,8 @@ if (args.includes('--profile')) {
   const profiled = createSoftTree({ depth: 8, features: 784, classes: 10, beta: 1, learnBeta: false, lambda: 0.1, penaltyLevel: 'mean', alphaWindow: 0, seed: 1 });
   for (const [name, learner, shape] of [['SDT depth 8', treeLearner(profiled), [784]], ['CNN teacher', teacherLearner(cnn), [28, 28, 1]]] as const) {
     const examples = { x: data.train.x, targets, n: data.train.n, inputShape: [...shape], classes: 10 };
-    const { x, targets: t } = batchTensors(examples, examples, Int32Array.from({ length: 128 }, (_, i) => i));
-    const step = () => { const { value, grads } = tf.variableGrads(() => learner.loss(x, t), learner.trainable); tf.dispose([value, ...Object.values(grads)]); };
+    const rows = Int32Array.from({ length: 128 }, (_, i) => i);
+    const step = () => batchGradients(learner, examples, examples, rows);
     for (let i = 0; i < 3; i++) step();
     // One step's kernel times scatter by a factor of two on a shared machine: average ten.
     const steps = 10;
@@ -130,7 +130,6 @@ if (args.includes('--profile')) {
     for (const k of profile.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs / steps : 0));
     log(`\n${name}: one training step (forward + gradients), time per kernel, mean of ${steps} steps:`);
     [...byKernel.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).forEach(([k, ms]) => log(`  ${k.padEnd(28)} ${ms.toFixed(2).padStart(9)} ms`));
-    tf.dispose([x, t]);
   }
 }
 

@@ -14,6 +14,8 @@ import { filterMeasures } from '../src/eval/filterMeasures.js';
 import { filterPenalty } from '../src/models/filterPenalty.js';
 import { withChecksum } from '../src/runs/checksum.js';
 import { createSoftTree } from '../src/models/sdt.js';
+import { randomSource } from '../src/random.js';
+import { filterPenaltyOp } from './filterPenaltyOp.js';
 import { expectOneSentence, sdt } from './run.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sdt-filters-'));
@@ -25,52 +27,64 @@ beforeAll(async () => {
 /** Two filters over a 2×3 greyscale image, as columns of W [6, 2]: a known one and a constant one. */
 const known = [1, -2, 0, 3, 1, -1]; // rows [1, −2, 0] and [3, 1, −1]
 const constant = [2, 2, 2, 2, 2, 2];
-const W = () => tf.tensor2d(known.flatMap((v, j) => [v, constant[j]]), [6, 2]);
+const W = Float32Array.from(known.flatMap((v, j) => [v, constant[j]]));
+
+/** The penalty's value and gradient [F, I] on filters `w` of `inner` nodes. */
+function penalty(w: Float32Array, inner: number, options: object, imageShape: [number, number, number]) {
+  const gradient = new Float32Array(w.length);
+  return { value: filterPenalty(w, inner, options, imageShape, gradient), gradient };
+}
 
 describe('filterPenalty', () => {
   it('is λ1 Σ|w| + λ2 Σ(neighbouring pixels\' difference)², summed over the filters', () => {
     // L1: |known| = 8, |constant| = 12. Squared differences of `known`: across 9 + 4 + 4 + 4 = 21,
     // down 4 + 9 + 1 = 14, so 35; the constant filter's are 0.
-    const w = W();
-    const value = (l1: number, smooth: number) => tf.tidy(() => filterPenalty(w, { filterL1: l1, filterSmoothness: smooth }, [2, 3, 1])!.dataSync()[0]);
+    const value = (l1: number, smooth: number) => penalty(W, 2, { filterL1: l1, filterSmoothness: smooth }, [2, 3, 1]).value;
     expect(value(0.5, 0)).toBeCloseTo(0.5 * 20, 5);
     expect(value(0, 0.1)).toBeCloseTo(0.1 * 35, 5);
     expect(value(0.5, 0.1)).toBeCloseTo(13.5, 5);
-    expect(filterPenalty(w, {}, [2, 3, 1])).toBeNull();
-    w.dispose();
+    expect(penalty(W, 2, {}, [2, 3, 1])).toEqual({ value: 0, gradient: new Float32Array(12) });
   });
 
-  it('has the gradient λ1 sign(w) + 2 λ2 Σ_neighbours (w_p − w_q)', () => {
+  it('has the gradient λ1 sign(w) + 2 λ2 Σ_neighbours (w_p − w_q), and tf\'s autodiff of the penalty as tensor ops agrees', () => {
     const [l1, smooth] = [0.5, 0.1];
-    const w = W();
-    const gradient = tf.tidy(() => Array.from(tf.grad((v: tf.Tensor) => filterPenalty(v as tf.Tensor2D, { filterL1: l1, filterSmoothness: smooth }, [2, 3, 1])!)(w).dataSync()));
+    const { gradient } = penalty(W, 2, { filterL1: l1, filterSmoothness: smooth }, [2, 3, 1]);
     const neighbours = (p: number) => [p - 3, p + 3, p % 3 > 0 ? p - 1 : -1, p % 3 < 2 ? p + 1 : -1].filter((q) => q >= 0 && q < 6);
     known.forEach((v, p) => {
       const expected = l1 * Math.sign(v) + 2 * smooth * neighbours(p).reduce((s, q) => s + v - known[q], 0);
       if (v !== 0) expect(gradient[p * 2]).toBeCloseTo(expected, 5); // |w| has no derivative at 0
       expect(gradient[p * 2 + 1]).toBeCloseTo(l1, 5); // the constant filter: only the L1 term
     });
-    w.dispose();
+    // Three channels, three nodes, random weights: the pass against the tape.
+    const random = randomSource(4);
+    const w = Float32Array.from({ length: 3 * 4 * 3 * 3 }, () => random() * 2 - 1);
+    const options = { filterL1: 0.3, filterSmoothness: 0.7 };
+    const ours = penalty(w, 3, options, [3, 4, 3]);
+    const theirs = tf.tidy(() => {
+      const loss = (v: tf.Tensor) => filterPenaltyOp(v as tf.Tensor2D, options, [3, 4, 3]);
+      const filters = tf.tensor2d(w, [36, 3]);
+      return { value: loss(filters).dataSync()[0], gradient: tf.grad(loss)(filters).dataSync() };
+    });
+    expect(ours.value).toBeCloseTo(theirs.value, 4);
+    ours.gradient.forEach((g, j) => expect(g).toBeCloseTo(theirs.gradient[j], 5));
   });
 
   it('takes differences within a channel, never across channels', () => {
     // One pixel row of two RGB-like pixels, the same colour in both: no difference.
-    const w = tf.tensor2d([1, -1, 3, 1, -1, 3], [6, 1]);
-    expect(tf.tidy(() => filterPenalty(w, { filterSmoothness: 1 }, [1, 2, 3])!.dataSync()[0])).toBe(0);
-    w.dispose();
+    expect(penalty(Float32Array.of(1, -1, 3, 1, -1, 3), 1, { filterSmoothness: 1 }, [1, 2, 3]).value).toBe(0);
   });
 
-  it('adds exactly its value to the soft tree\'s loss', () => {
+  it('adds exactly its value to the soft tree\'s loss, and its gradient to ∂L/∂W', () => {
     const base = { depth: 1, features: 6, classes: 2, beta: 1, learnBeta: false, lambda: 0.1, penaltyLevel: 'mean' as const, alphaWindow: 0, seed: 3 };
     const plain = createSoftTree(base);
     const penalised = createSoftTree({ ...base, filterL1: 0.01, filterSmoothness: 0.02, imageShape: [2, 3, 1] });
-    const x = tf.tensor2d([[0, 1, 0.5, 0.2, 0, 1], [1, 0, 0, 0.3, 0.9, 0]]);
-    const targets = tf.tensor2d([[1, 0], [0, 1]]);
-    const weights = tf.tensor2d(plain.read().weights, [6, 1]);
-    const [a, b, expected] = tf.tidy(() => [plain.loss(x, targets), penalised.loss(x, targets), filterPenalty(weights, penalised.config, [2, 3, 1])!].map((t) => t.dataSync()[0]));
-    expect(b - a).toBeCloseTo(expected, 5);
-    expect(expected).toBeGreaterThan(0);
-    tf.dispose([x, targets, weights]);
+    const x = Float32Array.of(0, 1, 0.5, 0.2, 0, 1, 1, 0, 0, 0.3, 0.9, 0);
+    const targets = Float32Array.of(1, 0, 0, 1);
+    const [a, b] = [plain, penalised].map((tree) => tree.gradients(x, targets, 2));
+    const expected = penalty(plain.read().weights, 1, penalised.config, [2, 3, 1]);
+    expect(b.loss - a.loss).toBeCloseTo(expected.value, 5);
+    expect(expected.value).toBeGreaterThan(0);
+    b.gradients[0].forEach((g, j) => expect(g - a.gradients[0][j]).toBeCloseTo(expected.gradient[j], 6));
     plain.dispose();
     penalised.dispose();
   });

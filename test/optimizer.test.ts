@@ -44,7 +44,7 @@ describe.each(['wasm', 'cpu'])('the optimiser on %s', (backend) => {
       // Gradients over many magnitudes, some exactly zero, as a tree's deep nodes give.
       const gradients = shapes.map((shape, i) => tf.tensor(random(shape.reduce((a, b) => a * b, 1), 100 * t + i, 10 ** ((t % 7) - 4)).map((g, j) => (j % 5 === 0 ? 0 : g)), shape));
       const rate = 0.01 * (1 + Math.cos(t));
-      optimizer.step(gradients, rate);
+      optimizer.step(gradients.map((g) => g.dataSync() as Float32Array), rate);
       tensorOpStep(theirs, slots, settings, gradients, rate, t);
       tf.dispose(gradients);
     }

@@ -1,9 +1,14 @@
-/** Row-major matrices as flat arrays ([n, width]): picking rows, stacking them, and each row's largest entry. */
+/** Row-major matrices as flat arrays ([n, width]): picking rows, stacking them, transposing, and each row's largest entry. */
 
-/** The rows `rows` of `source`, copied in that order. */
-export function gatherRows(source: Float32Array, rows: ArrayLike<number>, width: number): Float32Array {
-  const out = new Float32Array(rows.length * width);
+/** The rows `rows` of `source`, copied in that order (into `out`). */
+export function gatherRows(source: Float32Array, rows: ArrayLike<number>, width: number, out: Float32Array = new Float32Array(rows.length * width)): Float32Array {
   for (let i = 0; i < rows.length; i++) out.set(source.subarray(rows[i] * width, (rows[i] + 1) * width), i * width);
+  return out;
+}
+
+/** The [columns, rows] transpose of a [rows, columns] matrix, into `out`. */
+export function transpose(values: Float32Array, rows: number, columns: number, out: Float32Array = new Float32Array(values.length)): Float32Array {
+  for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) out[c * rows + r] = values[r * columns + c];
   return out;
 }
 

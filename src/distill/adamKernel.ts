@@ -65,7 +65,7 @@ function adamModule(pages: number, beta1: number, beta2: number, epsilon: number
 
 /** Adam over variables of the given sizes: the moments live here, θ and g are copied in per step. */
 export interface AdamKernel {
-  /** Updates θ (returned, a new array) and the moments of variable `index` with step size s. */
+  /** Updates θ and the moments of variable `index` with step size s; the new θ is a view of the kernel's memory, valid until the next update. */
   update(index: number, theta: Float32Array, g: Float32Array, stepSize: number): Float32Array;
   /** The first and second moments of every variable, as views. */
   first: Float32Array[];
@@ -94,7 +94,7 @@ export function createAdamKernel(sizes: number[], beta1: number, beta2: number, 
       theta.set(values);
       g.set(gradient);
       adam(theta.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, padded[index], stepSize);
-      return theta.slice(0, values.length);
+      return theta.subarray(0, values.length);
     },
     first: moments.map(([m], i) => m.subarray(0, sizes[i])),
     second: moments.map(([, v], i) => v.subarray(0, sizes[i])),

@@ -8,6 +8,7 @@
  * every operation in the order of those kernels, so they give the kernels' bits exactly.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readInto, tensorOf } from '../kernels/tensorArrays.js';
 import { createAdamKernel } from './adamKernel.js';
 
 export type OptimizerName = 'adam' | 'sgd';
@@ -18,8 +19,8 @@ export interface OptimizerSettings {
 }
 
 export interface Optimizer {
-  /** One update θ ← θ − lr · direction(g); disposes nothing it did not make. */
-  step(gradients: tf.Tensor[], learningRate: number): void;
+  /** One update θ ← θ − lr · direction(g), g the gradient of each variable. */
+  step(gradients: Float32Array[], learningRate: number): void;
   /** The step count and moment estimates, for a checkpoint, and their restoration. */
   state(): { step: number; slots: Float32Array[] };
   load(state: { step: number; slots: Float32Array[] }): void;
@@ -30,31 +31,32 @@ const BETA2 = 0.999;
 const EPSILON = 1e-8;
 const f32 = Math.fround;
 
-/** v ← μ v + g;  θ ← θ − lr v, rounded to float32 as the tensor ops did (μ and lr as float32 scalars). */
+/** v ← μ v + g;  θ ← θ − lr v (in place), rounded to float32 as the tensor ops did (μ and lr as float32 scalars). */
 function sgdUpdate(theta: Float32Array, g: Float32Array, v: Float32Array, momentum: number, learningRate: number): Float32Array {
-  const out = new Float32Array(theta.length);
   for (let j = 0; j < theta.length; j++) {
     const vj = f32(f32(momentum * v[j]) + g[j]);
     v[j] = vj;
-    out[j] = f32(theta[j] - f32(learningRate * vj));
+    theta[j] = f32(theta[j] - f32(learningRate * vj));
   }
-  return out;
+  return theta;
 }
 
 export function createOptimizer(variables: tf.Variable[], settings: OptimizerSettings): Optimizer {
   const adam = settings.name === 'adam' ? createAdamKernel(variables.map((v) => v.size), BETA1, BETA2, EPSILON) : null;
   const velocity = adam ? [] : variables.map((v) => new Float32Array(v.size));
   const slots = adam ? [...adam.first, ...adam.second] : velocity;
+  // θ is read into arrays kept from step to step (kernels/tensorArrays.ts says why).
+  const values = variables.map((v) => new Float32Array(v.size));
   let t = 0;
   return {
     step(gradients, learningRate) {
       t += 1;
       const stepSize = (learningRate * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
       variables.forEach((variable, i) => {
-        const [theta, g] = [variable, gradients[i]].map((x) => x.dataSync() as Float32Array);
+        const [theta, g] = [readInto(variable, values[i]), gradients[i]];
         const updated = adam ? adam.update(i, theta, g, stepSize) : sgdUpdate(theta, g, velocity[i], f32(settings.momentum), f32(learningRate));
         // tidy: the variable keeps its own reference to the data assigned.
-        tf.tidy(() => variable.assign(tf.tensor(updated, variable.shape)));
+        tf.tidy(() => variable.assign(tensorOf(updated, variable.shape)));
       });
     },
     state: () => ({ step: t, slots: slots.map((v) => v.slice()) }),

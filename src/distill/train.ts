@@ -84,11 +84,35 @@ export function scheduledRate(settings: Pick<TrainSettings, 'learningRate' | 'sc
     : learningRateAt(learningRate * restart.scale, schedule, (progress - restart.at) / (1 - restart.at), warmup);
 }
 
-export function batchTensors(data: TrainData, examples: Pick<TrainData, 'x' | 'targets'>, rows: Int32Array): { x: tf.Tensor; targets: tf.Tensor2D } {
+function batchTensors(data: TrainData, examples: Pick<TrainData, 'x' | 'targets'>, rows: Int32Array): { x: tf.Tensor; targets: tf.Tensor2D } {
   const features = data.inputShape.reduce((a, b) => a * b, 1);
   const x = gatherRows(examples.x, rows, features);
   const t = gatherRows(examples.targets, rows, data.classes);
   return { x: tf.tensor(x, [rows.length, ...data.inputShape]), targets: tf.tensor2d(t, [rows.length, data.classes]) };
+}
+
+/**
+ * A batch's mean loss and its gradient for each trainable variable: the model's own, or
+ * TensorFlow.js's tape. A model's own step gets the batch in arrays `kept` from batch to
+ * batch (kernels/tensorArrays.ts says why).
+ */
+export function batchGradients(
+  learner: Learner,
+  data: TrainData,
+  examples: Pick<TrainData, 'x' | 'targets'>,
+  rows: Int32Array,
+  kept = { x: new Float32Array(0), targets: new Float32Array(0) },
+): { loss: number; gradients: Float32Array[] } {
+  if ('gradients' in learner) {
+    const [n, features] = [rows.length, data.inputShape.reduce((a, b) => a * b, 1)];
+    if (kept.x.length !== n * features) Object.assign(kept, { x: new Float32Array(n * features), targets: new Float32Array(n * data.classes) });
+    return learner.gradients(gatherRows(examples.x, rows, features, kept.x), gatherRows(examples.targets, rows, data.classes, kept.targets), n);
+  }
+  const { x, targets } = batchTensors(data, examples, rows);
+  const { value, grads } = tf.variableGrads(() => learner.loss(x, targets), learner.trainable);
+  const result = { loss: value.dataSync()[0], gradients: learner.trainable.map((v) => grads[v.name].dataSync() as Float32Array) };
+  tf.dispose([x, targets, value, ...Object.values(grads)]);
+  return result;
 }
 
 let signalOutsideTraining: NodeJS.Signals | undefined;
@@ -135,6 +159,7 @@ export async function train(
   let { state, best } = start;
   const save = () => start.save(state, best);
   const signals = watchSignals();
+  const kept = { x: new Float32Array(0), targets: new Float32Array(0) };
   try {
     while (state.epoch <= settings.epochs) {
       const { epoch } = state;
@@ -148,11 +173,8 @@ export async function train(
         const learningRate = scheduledRate(settings, progressAt(batch));
         learner.beforeBatch?.(progressAt(batch));
         const rows = order.subarray(batch * settings.batchSize, Math.min(data.n, (batch + 1) * settings.batchSize));
-        const { x, targets } = batchTensors(data, examples, rows);
-        const { value, grads } = tf.variableGrads(() => learner.loss(x, targets), learner.trainable);
-        const loss = value.dataSync()[0];
-        if (Number.isFinite(loss)) optimizer.step(learner.trainable.map((v) => grads[v.name]), learningRate);
-        tf.dispose([x, targets, value, ...Object.values(grads)]);
+        const { loss, gradients } = batchGradients(learner, data, examples, rows, kept);
+        if (Number.isFinite(loss)) optimizer.step(gradients, learningRate);
         if (!Number.isFinite(loss)) {
           throw new SdtError(
             `training diverged: the loss became ${loss} in epoch ${epoch}, batch ${batch + 1}` +

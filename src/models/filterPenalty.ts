@@ -4,7 +4,6 @@
  * squared differences of neighbouring pixels, a squared total variation — for images.
  * Both are summed over the nodes, so λ is a per-weight strength whatever the depth.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { SdtError } from '../errors.js';
 
 export interface FilterPenaltyOptions {
@@ -30,34 +29,38 @@ export function checkFilterPenalties(options: FilterPenaltyOptions, inputShape: 
 }
 
 /**
- * Σ (w[next pixel along axis] − w)² over filters [h, w, c, I] (axis 0: down, 1: across);
- * nothing when the axis has a single pixel (an empty slice's sum on wasm is not 0).
- */
-function squaredSteps(filters: tf.Tensor4D, axis: 0 | 1): tf.Scalar[] {
-  const size = [...filters.shape];
-  size[axis] -= 1;
-  if (size[axis] < 1) return [];
-  const next = [0, 0, 0, 0];
-  next[axis] = 1;
-  return [tf.sum(tf.square(tf.sub(tf.slice(filters, next, size), tf.slice(filters, [0, 0, 0, 0], size))))];
-}
-
-/**
  * λ1 Σ_i ‖w_i‖₁ + λ2 Σ_i TV²(w_i) of the filters W [F, I] (F = h·w·c, row-major in that
- * order), or null when both strengths are 0, so the loss is then exactly what it was.
+ * order; column i is node i's filter), with its gradient added into `dW` [F, I]; 0 when both
+ * strengths are 0. One pass over W in double precision (the training step's, sdt.ts).
  */
-export function filterPenalty(W: tf.Tensor2D, options: Partial<FilterPenaltyOptions>, imageShape: [number, number, number] | null): tf.Scalar | null {
+export function filterPenalty(W: Float32Array, inner: number, options: Partial<FilterPenaltyOptions>, imageShape: [number, number, number] | null, dW: Float32Array): number {
   const { filterL1 = 0, filterSmoothness = 0 } = options;
-  const terms: tf.Scalar[] = [];
-  // R1 = λ1 Σ_i Σ_j |w_ij|   (L1: pushes a filter's unused pixels to zero)
-  if (filterL1 > 0) terms.push(tf.mul(filterL1, tf.sum(tf.abs(W))));
+  let l1 = 0;
+  // R1 = λ1 Σ_i Σ_j |w_ij|,  ∂R1/∂w = λ1 sign(w)   (L1: pushes a filter's unused pixels to zero)
+  if (filterL1 > 0) {
+    for (let j = 0; j < W.length; j++) {
+      l1 += Math.abs(W[j]);
+      dW[j] += filterL1 * Math.sign(W[j]);
+    }
+  }
+  let squares = 0;
   if (filterSmoothness > 0) {
     if (imageShape === null) throw new SdtError('--filter-smoothness needs image inputs.');
     const [h, w, c] = imageShape;
-    const filters = tf.reshape(W, [h, w, c, W.shape[1]]) as tf.Tensor4D; // [h, w, c, I]
-    const steps = [...squaredSteps(filters, 1), ...squaredSteps(filters, 0)];
-    // R2 = λ2 Σ_i Σ_{r,s,ch} [(w_i[r,s+1,ch] − w_i[r,s,ch])² + (w_i[r+1,s,ch] − w_i[r,s,ch])²]
-    if (steps.length) terms.push(tf.mul(filterSmoothness, steps.reduce((a, b) => tf.add(a, b))));
+    // R2 = λ2 Σ_i Σ_{r,s,ch} [(w_i[r,s+1,ch] − w_i[r,s,ch])² + (w_i[r+1,s,ch] − w_i[r,s,ch])²];
+    // each difference d = w_next − w adds 2 λ2 d to ∂R2/∂w_next and takes it from ∂R2/∂w.
+    for (let f = 0; f < h * w * c; f++) {
+      const [row, column] = [Math.floor(f / (w * c)), Math.floor(f / c) % w];
+      for (const next of [column + 1 < w ? f + c : -1, row + 1 < h ? f + w * c : -1]) {
+        if (next < 0) continue;
+        for (let i = 0; i < inner; i++) {
+          const d = W[next * inner + i] - W[f * inner + i];
+          squares += d * d;
+          dW[next * inner + i] += 2 * filterSmoothness * d;
+          dW[f * inner + i] -= 2 * filterSmoothness * d;
+        }
+      }
+    }
   }
-  return terms.length === 0 ? null : (terms.reduce((a, b) => tf.add(a, b)) as tf.Scalar);
+  return filterL1 * l1 + filterSmoothness * squares;
 }

@@ -13,11 +13,11 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * P^t(x) of every node t (inner nodes, then leaves) [n, I + L] from p_i = σ(z_i) and
- * q_i = 1 − p_i = σ(−z_i) [n, I]:  P^root = 1,  P^(2i+1) = P^i q_i,  P^(2i+2) = P^i p_i.
+ * q_i = 1 − p_i = σ(−z_i) [n, I]:  P^root = 1,  P^(2i+1) = P^i q_i,  P^(2i+2) = P^i p_i
+ * (into `out`).
  */
-export function pathsForward(p: Float32Array, q: Float32Array, n: number, inner: number): Float32Array {
+export function pathsForward(p: Float32Array, q: Float32Array, n: number, inner: number, out: Float32Array = new Float32Array(n * (2 * inner + 1))): Float32Array {
   const nodes = 2 * inner + 1;
-  const out = new Float32Array(n * nodes);
   for (let r = 0; r < n; r++) {
     const o = r * nodes;
     const b = r * inner;
@@ -35,11 +35,10 @@ export function pathsForward(p: Float32Array, q: Float32Array, n: number, inner:
  * carries the factor q_i = σ(−z_i), below its right child p_i = σ(z_i); dσ(z)/dz = σ(z) σ(−z),
  * so with G(t) = Σ_{u in the subtree of t} g_u P^u,
  *   ∂/∂z_i = q_i G(2i+2) − p_i G(2i+1)
- * (no division by a probability that may have underflowed).
+ * (no division by a probability that may have underflowed), into `dz` [n, I].
  */
-export function pathsBackward(g: Float32Array, paths: Float32Array, p: Float32Array, q: Float32Array, n: number, inner: number): Float32Array {
+export function pathsBackward(g: Float32Array, paths: Float32Array, p: Float32Array, q: Float32Array, n: number, inner: number, dz: Float32Array = new Float32Array(n * inner)): Float32Array {
   const nodes = 2 * inner + 1;
-  const dz = new Float32Array(n * inner);
   const subtree = new Float64Array(nodes);
   for (let r = 0; r < n; r++) {
     const o = r * nodes;

@@ -1,15 +1,19 @@
 /**
  * The soft decision tree of Frosst & Hinton (2017), "Distilling a Neural Network Into a
  * Soft Decision Tree", vectorised: all inner-node logits are one product X·W on the backend,
- * all path probabilities one pass down the tree (pathProbabilities.ts); in training
- * everything after the product is one op with its own gradient (treeLoss.ts), in prediction
- * one pass over typed arrays (leafPrediction.ts, run by sdtBatches.ts).
+ * all path probabilities one pass down the tree (pathProbabilities.ts). A training step is
+ * written out by hand, without TensorFlow.js's gradient tape: the product and the sigmoids
+ * on the backend, the loss and its gradient after them in passes over typed arrays
+ * (treeLoss.ts), then the one product of the backward pass, ∂L/∂W = xᵀ·∂L/∂s. Prediction
+ * is one pass over typed arrays after the product (leafPrediction.ts, run by sdtBatches.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { randomSource } from '../random.js';
+import { transpose } from '../data/rows.js';
+import { readInto, tensorOf } from '../kernels/tensorArrays.js';
 import { filterPenalty, type FilterPenaltyOptions } from './filterPenalty.js';
 import { branchProbabilities } from './pathProbabilities.js';
-import { treeLoss, type Balance } from './treeLoss.js';
+import { treeLoss, type Balance, type TreeBatch } from './treeLoss.js';
 import { innerCount, leafCount, nodeDepth } from './treeNodes.js';
 
 export interface TreeConfig extends Partial<FilterPenaltyOptions> {
@@ -48,10 +52,14 @@ export interface SoftTree {
   config: TreeConfig;
   /** Everything the optimiser updates. */
   trainable: tf.Variable[];
-  /** α̃_i, the running averages of each node's share of right-going probability. */
-  alphaAverage: tf.Variable;
-  /** Loss of Eq. (expected cross-entropy) plus the balance penalty C and the filter penalties, on a batch. */
-  loss(x: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar;
+  /** α̃_i, the running averages of each node's share of right-going probability (updated by `gradients`). */
+  alphaAverage: Float32Array;
+  /**
+   * On a batch x [n, F] with targets [n, K]: the loss (expected cross-entropy plus the
+   * balance penalty C and the filter penalties) and its gradient for each of `trainable`
+   * (arrays valid until the next call).
+   */
+  gradients(x: Float32Array, targets: Float32Array, n: number): { loss: number; gradients: Float32Array[] };
   /** p_i = σ(z_i) and q_i = σ(−z_i) of every inner node [n, I], z = β(x·w_i + b_i): the product on the backend. */
   branchProbabilities(x: tf.Tensor2D): { p: Float32Array; q: Float32Array };
   /** The leaves' logits φ [L, K]: Q^ℓ = softmax(φ^ℓ). */
@@ -84,7 +92,7 @@ export function createSoftTree(config: TreeConfig): SoftTree {
   const b = tf.variable(tf.zeros([I]), true);
   const phi = tf.variable(tf.tensor2d(gaussian(L * K, 0.1, config.seed + 1), [L, K]), true);
   const beta = tf.variable(tf.scalar(config.beta), config.learnBeta);
-  const alphaAverage = tf.variable(tf.fill([I], 0.5), false);
+  const alphaAverage = new Float32Array(I).fill(0.5);
   // Penalty weight of node i: 2^−d, divided by the level's node count 2^d when averaging.
   const levelWeight = Float32Array.from({ length: I }, (_, i) => {
     const d = nodeDepth(i);
@@ -99,21 +107,46 @@ export function createSoftTree(config: TreeConfig): SoftTree {
   /** z = β(x·w_i + b_i), [n, I]. */
   const logits = (x: tf.Tensor2D) => tf.mul(beta, tf.add(tf.matMul(x, W), b)) as tf.Tensor2D;
 
-  const balance: Balance | null = config.lambda === 0 ? null : { lambda: config.lambda, levelWeight, decay, average: alphaAverage };
+  const balance: Balance | null = config.lambda === 0 ? null : { lambda: config.lambda, levelWeight, decay };
+  const filtered = (config.filterL1 ?? 0) > 0 || (config.filterSmoothness ?? 0) > 0;
 
-  function loss(x: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
-    // The product x·W on the backend; everything after it, with its gradient, in treeLoss.ts.
-    const fitted = treeLoss(tf.matMul(x, W), b, beta, phi, targets, balance);
-    // λ1 Σ_i ‖w_i‖₁ + λ2 Σ_i TV²(w_i) (filterPenalty.ts); null when neither is asked for.
-    const filters = filterPenalty(W, config, config.imageShape ?? null);
-    return filters === null ? fitted : (tf.add(fitted, filters) as tf.Scalar);
+  // Arrays of a batch's size, kept from step to step (kernels/tensorArrays.ts says why).
+  const dW = new Float32Array(F * I);
+  let kept: { n: number; xT: Float32Array; batch: Omit<TreeBatch, 'targets'> } | undefined;
+  function arraysFor(n: number) {
+    const [perNode, perInner] = [() => new Float32Array(n * (I + L)), () => new Float32Array(n * I)];
+    if (kept?.n !== n) kept = { n, xT: new Float32Array(F * n), batch: { n, s: perInner(), p: perInner(), q: perInner(), paths: perNode(), dPaths: perNode(), ds: perInner() } };
+    return kept;
+  }
+
+  function gradients(x: Float32Array, targets: Float32Array, n: number) {
+    const { xT, batch } = arraysFor(n);
+    const { s, p, q } = batch;
+    // s = x·W + b, p = σ(βs), q = σ(−βs) [n, I], on the backend (its sigmoid is SIMD, a JS exp is not)
+    const forward = tf.tidy(() => {
+      const sum = tf.fused.matMul({ a: tensorOf(x, [n, F]) as tf.Tensor2D, b: W, bias: b });
+      const z = tf.mul(sum, beta);
+      return [sum, tf.sigmoid(z), tf.sigmoid(tf.neg(z))];
+    });
+    [s, p, q].forEach((out, i) => readInto(forward[i], out));
+    tf.dispose(forward);
+    // L and ∂L/∂s, ∂L/∂b, ∂L/∂β, ∂L/∂φ: the path walk, the loss and the penalty (treeLoss.ts)
+    const fit = treeLoss({ ...batch, targets }, beta.dataSync()[0], phi.dataSync() as Float32Array, balance, alphaAverage);
+    // ∂L/∂W = xᵀ·∂L/∂s [F, I], xᵀ transposed here: the backend's product with a transposed operand is slow
+    const product = tf.tidy(() => tf.matMul(tensorOf(transpose(x, n, F, xT), [F, n]), tensorOf(fit.ds, [n, I])));
+    readInto(product, dW);
+    product.dispose();
+    // + λ1 Σ_i ‖w_i‖₁ + λ2 Σ_i TV²(w_i), its gradient added into dW (filterPenalty.ts)
+    const filters = filtered ? filterPenalty(W.dataSync() as Float32Array, I, config, config.imageShape ?? null, dW) : 0;
+    const all = [dW, fit.db, fit.dPhi, Float32Array.of(fit.dBeta)];
+    return { loss: fit.loss + filters, gradients: all.slice(0, trainable.length) };
   }
 
   return {
     config,
     trainable,
     alphaAverage,
-    loss,
+    gradients,
     branchProbabilities(x) {
       const z = tf.tidy(() => logits(x));
       const branches = branchProbabilities(z);
@@ -142,6 +175,6 @@ export function createSoftTree(config: TreeConfig): SoftTree {
       const share = Math.max(0, (progress - start) / (1 - start));
       tf.tidy(() => beta.assign(tf.scalar(config.beta * (config.betaEnd! / config.beta) ** share)));
     },
-    dispose: () => tf.dispose([W, b, phi, beta, alphaAverage]),
+    dispose: () => tf.dispose([W, b, phi, beta]),
   };
 }

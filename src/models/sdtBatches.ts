@@ -47,16 +47,16 @@ export function predictTree(tree: SoftTree, split: Split, batch = PREDICT_BATCH)
 export function treeLearner(tree: SoftTree): Learner {
   return {
     trainable: tree.trainable,
-    loss: (x, targets) => tree.loss(x as tf.Tensor2D, targets),
+    gradients: tree.gradients,
     accuracy: (split) => accuracy(predictTree(tree, split).maxPath, split.y),
     snapshot: () => {
       const p = tree.read();
-      return [p.weights, p.biases, p.leafLogits, Float32Array.of(p.beta), (tree.alphaAverage.dataSync() as Float32Array).slice()];
+      return [p.weights, p.biases, p.leafLogits, Float32Array.of(p.beta), tree.alphaAverage.slice()];
     },
     beforeBatch: (progress) => tree.anneal(progress),
     restore: ([weights, biases, leafLogits, beta, alphaAverage]) => {
       tree.write({ weights, biases, leafLogits, beta: beta[0] });
-      tf.tidy(() => tree.alphaAverage.assign(tf.tensor1d(alphaAverage)));
+      tree.alphaAverage.set(alphaAverage);
     },
   };
 }

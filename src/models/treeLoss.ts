@@ -1,19 +1,17 @@
 /**
- * The soft tree's loss after its one large product a = x·W, as one TensorFlow.js op with its
- * own gradient: the branch probabilities, the path probabilities, the leaves' log-softmax,
- * the path-weighted cross-entropy and the balance penalty with its running averages, each
- * computed in a pass over typed arrays.
+ * The soft tree's loss after its one large product s = x·W + b, and the loss's gradient, in
+ * passes over typed arrays: the path probabilities, the leaves' log-softmax, the
+ * path-weighted cross-entropy and the balance penalty with its running averages, each
+ * differentiated by hand beside its forward pass (no gradient tape).
  *
- * As tensor ops these were some 200 small kernels per training step (logSoftmax, Multiply,
- * Sub, Sum, Concat, SplitV, … and their gradients), each paying the wasm backend's fixed
- * cost per call; their arithmetic is O(n · (I + L · K)), a few hundred thousand operations,
- * far less than the product's 2 · n · F · I. The products x·W and xᵀ·∂a stay on the backend
- * (XNNPACK on wasm): tfjs differentiates the product, this op everything after it.
+ * As tensor ops these were some 200 small kernels per training step, each paying the wasm
+ * backend's fixed cost per call; their arithmetic is O(n · (I + L · K)), a few hundred
+ * thousand operations, far less than the products' 2 · n · F · I each, which stay on the
+ * backend (sdt.ts).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { pathsBackward, pathsForward } from './pathProbabilities.js';
 
-/** The balance penalty's settings and state (sdt.ts). */
+/** The balance penalty's settings (sdt.ts). */
 export interface Balance {
   /** λ, the penalty's strength. */
   lambda: number;
@@ -21,36 +19,58 @@ export interface Balance {
   levelWeight: Float32Array;
   /** γ_d per inner node: the running average's decay (0: each batch alone). */
   decay: Float32Array;
-  /** α̃_i, updated by every forward pass. */
-  average: tf.Variable;
+}
+
+/**
+ * One batch after the product: s = x·W + b, p = σ(βs), q = σ(−βs) [n, I]; targets T [n, K];
+ * and arrays to work in, kept by the caller from batch to batch: paths and dPaths [n, I + L],
+ * ds [n, I] (the result ∂L/∂s).
+ */
+export interface TreeBatch {
+  n: number;
+  s: Float32Array;
+  p: Float32Array;
+  q: Float32Array;
+  targets: Float32Array;
+  paths: Float32Array;
+  dPaths: Float32Array;
+  ds: Float32Array;
+}
+
+export interface TreeLoss {
+  loss: number;
+  /** ∂L/∂s [n, I] (so ∂L/∂W = xᵀ · ds, ∂L/∂b_i = Σ_x ds_i), ∂L/∂β, ∂L/∂φ [L, K]. */
+  ds: Float32Array;
+  db: Float32Array;
+  dBeta: number;
+  dPhi: Float32Array;
 }
 
 const EPS = 1e-6;
 
-/** log Q^ℓ_k = φ^ℓ_k − log Σ_k' exp φ^ℓ_k' as log Qᵀ [K, L], and Q^ℓ_k itself [L, K] in double precision. */
-function leafLogSoftmax(phi: Float32Array, leaves: number, K: number): { logQT: Float32Array; Q: Float64Array } {
-  const logQT = new Float32Array(K * leaves); // transposed [K, L]: the product T · log Qᵀ needs no transpose kernel
-  const Q = new Float64Array(leaves * K);
-  for (let l = 0; l < leaves; l++) {
-    const o = l * K;
+/** log Q^ℓ_k = φ^ℓ_k − log Σ_k' exp φ^ℓ_k' [L, K], and Q^ℓ_k itself, in double precision. */
+function leafLogSoftmax(phi: Float32Array, K: number): { logQ: Float64Array; Q: Float64Array } {
+  const logQ = new Float64Array(phi.length);
+  const Q = new Float64Array(phi.length);
+  for (let o = 0; o < phi.length; o += K) {
     let max = -Infinity;
     for (let k = 0; k < K; k++) max = Math.max(max, phi[o + k]);
     let sum = 0;
     for (let k = 0; k < K; k++) sum += Math.exp(phi[o + k] - max);
     const logSum = max + Math.log(sum);
     for (let k = 0; k < K; k++) {
-      logQT[k * leaves + l] = phi[o + k] - logSum;
-      Q[o + k] = Math.exp(phi[o + k] - logSum);
+      logQ[o + k] = phi[o + k] - logSum;
+      Q[o + k] = Math.exp(logQ[o + k]);
     }
   }
-  return { logQT, Q };
+  return { logQ, Q };
 }
 
 /**
  * The balance penalty C on the batch's path probabilities and, per node t ≥ 1, ∂C/∂P^t(x)
- * (the same for every example). Writes the new running averages into `alpha`.
+ * (the same for every example). Replaces the running averages α̃ in `alpha` by the new ones.
  */
-function balancePenalty(paths: Float32Array, n: number, inner: number, balance: Balance, previous: Float32Array, alpha: Float32Array) {
+function balancePenalty(paths: Float32Array, n: number, inner: number, balance: Balance, alpha: Float32Array) {
   const nodes = 2 * inner + 1;
   const mass = new Float64Array(nodes); // Σ_x P^t(x)
   for (let r = 0; r < n; r++) for (let t = 1; t < nodes; t++) mass[t] += paths[r * nodes + t];
@@ -63,7 +83,7 @@ function balancePenalty(paths: Float32Array, n: number, inner: number, balance: 
     const total = left + right + EPS;
     const batch = (right + EPS / 2) / total;
     // α̃_i = γ_d α̃_i(previous) + (1 − γ_d) α_i, clipped to [ε, 1 − ε]; the history carries no gradient
-    const mixed = decay[i] * previous[i] + (1 - decay[i]) * batch;
+    const mixed = decay[i] * alpha[i] + (1 - decay[i]) * batch;
     const a = Math.min(Math.max(mixed, EPS), 1 - EPS);
     alpha[i] = a;
     // C = −λ Σ_i 2^−d [½ log α̃_i + ½ log(1 − α̃_i)]
@@ -79,130 +99,83 @@ function balancePenalty(paths: Float32Array, n: number, inner: number, balance: 
 }
 
 /*
- * The passes are top-level functions, not closures inside the op: V8 ran these loops about
- * five times slower as closures created at every call (measured).
+ * The passes are top-level functions, not closures: V8 ran such loops about five times
+ * slower as closures created at every call (measured).
  */
 
 /**
- * L_CE = −(1/n) Σ_x Σ_ℓ P^ℓ(x) c_ℓ(x) with c_ℓ(x) = Σ_k T_k(x) log Q^ℓ_k [n, L], and into
- * dPaths [n, I + L] its gradient ∂L_CE/∂P^ℓ(x) = −c_ℓ(x)/n (zero for the inner nodes).
+ * L_CE = −(1/n) Σ_x Σ_ℓ P^ℓ(x) c_ℓ(x), c_ℓ(x) = Σ_k T_k(x) log Q^ℓ_k, and into dPaths [n, I + L]
+ * ∂L/∂P^t(x) = −c_t(x)/n (leaves) + ∂C/∂P^t (every node t, from `perNode`). Also
+ * S^ℓ_k = Σ_x P^ℓ(x) T_k(x) [L, K] for ∂L/∂φ. A target's zero entries are skipped: a one-hot
+ * row costs L operations, not L · K.
  */
-function expectedCrossEntropy(paths: Float32Array, c: Float32Array, n: number, inner: number, dPaths: Float32Array): number {
-  const leaves = inner + 1;
-  const nodes = inner + leaves;
+function expectedCrossEntropy(batch: TreeBatch, paths: Float32Array, logQ: Float64Array, K: number, perNode: Float64Array | null, dPaths: Float32Array, S: Float64Array): number {
+  const { n, targets } = batch;
+  const nodes = paths.length / n;
+  const inner = (nodes - 1) / 2;
+  const c = new Float64Array(inner + 1);
   let sum = 0;
   for (let r = 0; r < n; r++) {
-    for (let l = 0; l < leaves; l++) {
-      sum -= paths[r * nodes + inner + l] * c[r * leaves + l];
-      dPaths[r * nodes + inner + l] = -c[r * leaves + l] / n;
+    const o = r * nodes;
+    c.fill(0);
+    for (let k = 0; k < K; k++) {
+      const t = targets[r * K + k];
+      if (t === 0) continue;
+      for (let l = 0; l <= inner; l++) {
+        c[l] += t * logQ[l * K + k];
+        S[l * K + k] += paths[o + inner + l] * t;
+      }
     }
+    for (let l = 0; l <= inner; l++) {
+      sum -= paths[o + inner + l] * c[l];
+      dPaths[o + inner + l] = -c[l] / n;
+    }
+    for (let t = 0; t < inner; t++) dPaths[o + t] = perNode === null ? 0 : perNode[t];
+    if (perNode !== null) for (let l = 0; l <= inner; l++) dPaths[o + inner + l] += perNode[inner + l];
   }
   return sum / n;
 }
 
-/** dPaths ← dy · (dPaths + ∂C/∂P^t), the penalty's part the same for every example. */
-function addPenaltyGradient(dPaths: Float32Array, perNode: Float64Array | null, dy: number, n: number): void {
-  const nodes = dPaths.length / n;
-  for (let r = 0; r < n; r++) {
-    for (let t = 0; t < nodes; t++) dPaths[r * nodes + t] = dy * (dPaths[r * nodes + t] + (perNode === null ? 0 : perNode[t]));
-  }
-}
-
-/** z = β(a + b):  ∂L/∂a = β ∂L/∂z,  ∂L/∂b_i = β Σ_x ∂L/∂z_i,  ∂L/∂β = Σ_x Σ_i ∂L/∂z_i (a_i + b_i). */
-function productGradients(dz: Float32Array, a: Float32Array, bias: Float32Array, beta: number, n: number) {
-  const inner = bias.length;
-  const da = new Float32Array(n * inner);
+/** s = x·W + b, z = βs:  ∂L/∂s = β ∂L/∂z,  ∂L/∂b_i = Σ_x ∂L/∂s_i,  ∂L/∂β = Σ_x Σ_i ∂L/∂z_i s_i. */
+function productGradients(dz: Float32Array, s: Float32Array, beta: number, n: number, inner: number) {
   const db = new Float64Array(inner);
   let dBeta = 0;
   for (let r = 0; r < n; r++) {
     for (let i = 0; i < inner; i++) {
-      const g = dz[r * inner + i];
-      da[r * inner + i] = beta * g;
-      db[i] += beta * g;
-      dBeta += g * (a[r * inner + i] + bias[i]);
+      const j = r * inner + i;
+      dBeta += dz[j] * s[j];
+      dz[j] *= beta; // now ∂L/∂s
+      db[i] += dz[j];
     }
   }
-  return { da, db: Float32Array.from(db), dBeta };
+  return { ds: dz, db: Float32Array.from(db), dBeta };
 }
 
-/** P^ℓ(x) of the leaves, transposed: [L, n]. */
-function leafPathsTransposed(paths: Float32Array, n: number, inner: number): Float32Array {
-  const leaves = inner + 1;
-  const nodes = inner + leaves;
-  const out = new Float32Array(leaves * n);
-  for (let r = 0; r < n; r++) for (let l = 0; l < leaves; l++) out[l * n + r] = paths[r * nodes + inner + l];
-  return out;
-}
-
-/**
- * From S^ℓ_k = Σ_x P^ℓ(x) T_k(x): ∂L/∂log Q^ℓ_k = −(dy/n) S^ℓ_k =: M^ℓ_k, and through the
- * log-softmax ∂L/∂φ^ℓ_k = M^ℓ_k − Q^ℓ_k Σ_k' M^ℓ_k' (`scale` = −dy/n).
- */
-function leafLogitGradient(S: Float32Array, Q: Float64Array, K: number, scale: number): Float32Array {
-  const leaves = S.length / K;
-  const dPhi = new Float32Array(leaves * K);
-  for (let l = 0; l < leaves; l++) {
+/** From S: ∂L/∂log Q^ℓ_k = −S^ℓ_k / n =: M^ℓ_k, and through the log-softmax ∂L/∂φ^ℓ_k = M^ℓ_k − Q^ℓ_k Σ_k' M^ℓ_k'. */
+function leafLogitGradient(S: Float64Array, Q: Float64Array, K: number, n: number): Float32Array {
+  const dPhi = new Float32Array(S.length);
+  for (let o = 0; o < S.length; o += K) {
     let rowSum = 0;
-    for (let k = 0; k < K; k++) rowSum += S[l * K + k];
-    for (let k = 0; k < K; k++) dPhi[l * K + k] = scale * (S[l * K + k] - Q[l * K + k] * rowSum);
+    for (let k = 0; k < K; k++) rowSum += S[o + k];
+    for (let k = 0; k < K; k++) dPhi[o + k] = -(S[o + k] - Q[o + k] * rowSum) / n;
   }
   return dPhi;
 }
 
 /**
- * A tensor's values, and the tensor disposed. (Never return typed arrays from tf.tidy: it
- * walks its result looking for tensors, element by element — measured 20–40 ms for 32k.)
- */
-function values(t: tf.Tensor): Float32Array {
-  const out = t.dataSync() as Float32Array;
-  t.dispose();
-  return out;
-}
-
-type Inputs = [a: tf.Tensor2D, b: tf.Tensor, beta: tf.Tensor, phi: tf.Tensor2D];
-
-/**
  * L = −(1/n) Σ_x Σ_ℓ P^ℓ(x) Σ_k T_k(x) log Q^ℓ_k  (expected cross-entropy, batch mean)
- *     + C  (balance penalty, when `balance` is given; it also updates α̃)
- * from a = x·W [n, I], the biases b [I], β, the leaf logits φ [L, K] and targets T [n, K].
+ *     + C  (balance penalty, when `balance` is given; it also updates α̃ in `alpha`)
+ * and its gradient, from the batch after the product, β and the leaf logits φ [L, K].
  */
-export function treeLoss(a: tf.Tensor2D, b: tf.Tensor, beta: tf.Tensor, phi: tf.Tensor2D, targets: tf.Tensor2D, balance: Balance | null): tf.Scalar {
-  const op = tf.customGrad(((...[aT, bT, betaT, phiT]: Inputs) => {
-    const [n, inner] = aT.shape;
-    const [leaves, K] = phiT.shape;
-    const nodes = inner + leaves;
-    // p_i = σ(z_i) and q_i = σ(−z_i), z = β(a + b): on the backend, whose sigmoid is SIMD and a JS exp is not.
-    const [p, q] = tf.tidy(() => {
-      const z = tf.mul(betaT, tf.add(aT, bT));
-      return [tf.sigmoid(z), tf.sigmoid(tf.neg(z))];
-    }).map(values);
-    const [av, bv] = [aT, bT].map((t) => t.dataSync() as Float32Array); // for ∂L/∂β
-    const betaValue = betaT.dataSync()[0];
-    const paths = pathsForward(p, q, n, inner); // P^t(x) [n, I + L]
-    const { logQT, Q } = leafLogSoftmax(phiT.dataSync() as Float32Array, leaves, K);
-    // c_ℓ(x) = Σ_k T_k(x) log Q^ℓ_k = (T · log Qᵀ)[x, ℓ], a product on the backend
-    const c = values(tf.tidy(() => tf.matMul(targets, tf.tensor2d(logQT, [K, leaves]))));
-    const dPaths = new Float32Array(n * nodes);
-    let loss = expectedCrossEntropy(paths, c, n, inner, dPaths);
-    let perNode: Float64Array | null = null;
-    if (balance) {
-      const alpha = new Float32Array(inner);
-      const result = balancePenalty(paths, n, inner, balance, balance.average.dataSync() as Float32Array, alpha);
-      loss += result.penalty;
-      perNode = result.perNode;
-      tf.tidy(() => balance.average.assign(tf.tensor1d(alpha)));
-    }
-    const gradFunc = (dy: tf.Scalar) => {
-      const scale = dy.dataSync()[0];
-      addPenaltyGradient(dPaths, perNode, scale, n);
-      const dz = pathsBackward(dPaths, paths, p, q, n, inner); // ∂L/∂z_i (pathProbabilities.ts)
-      const { da, db, dBeta } = productGradients(dz, av, bv, betaValue, n);
-      // S = Pᵀ_leaves · T [L, K], a product on the backend
-      const S = values(tf.tidy(() => tf.matMul(tf.tensor2d(leafPathsTransposed(paths, n, inner), [leaves, n]), targets)));
-      const dPhi = leafLogitGradient(S, Q, K, -scale / n);
-      return [tf.tensor2d(da, [n, inner]), tf.tensor1d(db), tf.scalar(dBeta), tf.tensor2d(dPhi, [leaves, K])];
-    };
-    return { value: tf.scalar(loss), gradFunc };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...inputs: Inputs) => tf.Scalar;
-  return op(a, b, beta, phi);
+export function treeLoss(batch: TreeBatch, beta: number, phi: Float32Array, balance: Balance | null, alpha: Float32Array): TreeLoss {
+  const { n, s, p, q, dPaths } = batch;
+  const inner = s.length / n;
+  const K = phi.length / (inner + 1);
+  const paths = pathsForward(p, q, n, inner, batch.paths); // P^t(x) [n, I + L]
+  const { logQ, Q } = leafLogSoftmax(phi, K);
+  const penalty = balance ? balancePenalty(paths, n, inner, balance, alpha) : null;
+  const S = new Float64Array(phi.length);
+  const loss = expectedCrossEntropy(batch, paths, logQ, K, penalty?.perNode ?? null, dPaths, S) + (penalty?.penalty ?? 0);
+  const dz = pathsBackward(dPaths, paths, p, q, n, inner, batch.ds); // ∂L/∂z_i (pathProbabilities.ts)
+  return { loss, ...productGradients(dz, s, beta, n, inner), dPhi: leafLogitGradient(S, Q, K, n) };
 }

@@ -102,9 +102,15 @@ describe('wasm convolution gradients', () => {
     ['all negative', [1, 4, 4, 2], 2, 2, (r: number) => -1 - r],
     ['3×3 windows, odd sizes left over', [2, 10, 11, 3], 3, 3, (r: number) => Math.floor(r * 4) - 1],
     ['overlapping windows (the builtin)', [2, 7, 7, 2], 3, 1, (r: number) => r],
-  ])('MaxPoolGrad gives the builtin kernel\'s bits: %s', async (_, shape, size, stride, value) => {
+    // Multiples of four channels take the wasm SIMD path.
+    ['SIMD: random values', [3, 8, 6, 8], 2, 2, (r: number) => r * 2 - 1],
+    ['SIMD: ties among 0, 1 and 2', [2, 6, 6, 4], 2, 2, (r: number) => Math.floor(r * 3)],
+    ['SIMD: rectified values, a row and a column left over', [2, 13, 11, 12], 2, 2, (r: number) => Math.max(0, r - 0.6)],
+    ['SIMD: all negative', [1, 4, 4, 4], 2, 2, (r: number) => -1 - r],
+    ['SIMD: 3×2 windows, non-square', [1, 9, 8, 16], [3, 2], [3, 2], (r: number) => Math.floor(r * 4) - 1],
+  ] as [string, number[], number | [number, number], number | [number, number], (r: number) => number][])('MaxPoolGrad gives the builtin kernel\'s bits: %s', async (_, shape, size, stride, value) => {
     await tf.setBackend('wasm');
-    const random = randomSource(size * 100 + shape[1]);
+    const random = randomSource([size].flat()[0] * 100 + shape[1]);
     const x = tf.tensor4d(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => value(random())), shape as [number, number, number, number]);
     const y = tf.maxPool(x, size, stride, 'valid');
     const dy = tf.tensor(Float32Array.from({ length: y.size }, () => random() * 2 - 1), y.shape);
@@ -122,6 +128,8 @@ describe('wasm convolution gradients', () => {
     [[9, 8, 7], [0, 1], true],
     [[9, 8, 7], [1], false], // not leading: the builtin
     [[9, 8, 7], [0, 2], false], // not leading: the builtin
+    [[16, 14, 14, 64], [0, 1, 2], false], // columns a multiple of 4: wasm SIMD
+    [[7, 3, 8], [0], true],
   ])('Sum of %o over axes %o (keepDims %s) gives the builtin kernel\'s bits', async (shape, axis, keepDims) => {
     await tf.setBackend('wasm');
     const random = randomSource(shape.length * 10 + axis.length);

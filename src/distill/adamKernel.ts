@@ -7,28 +7,10 @@
  * precision, and rounding to float32 after every operation with Math.fround (to keep the
  * tensor ops' bits) made it slower than the kernels (measured 7 ms against 6.5 ms for a
  * depth-8 tree's 203k parameters). Wasm's f32x4 operations round exactly as those kernels do,
- * four lanes at a time. No library offers this, and the module is some 150 bytes, so it is
- * written here as bytes rather than adding an assembler to the build.
+ * four lanes at a time. It is written as bytes (src/kernels/wasmAssembly.ts says why).
  */
 
-const f32x4 = (value: number) => [0xfd, 0x0c, ...new Uint8Array(new Float32Array([value, value, value, value]).buffer)]; // v128.const
-const [LOAD, STORE] = [[0xfd, 0x00, 0x04, 0x00], [0xfd, 0x0b, 0x04, 0x00]]; // v128.load / v128.store, 16-byte aligned, offset 0
-const [SQRT, ADD, SUB, MUL, DIV, SPLAT] = [[0xfd, 0xe3, 0x01], [0xfd, 0xe4, 0x01], [0xfd, 0xe5, 0x01], [0xfd, 0xe6, 0x01], [0xfd, 0xe7, 0x01], [0xfd, 0x13]];
-const get = (local: number) => [0x20, local];
-const set = (local: number) => [0x21, local];
-
-/** LEB128 of an unsigned integer. */
-function leb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    const byte = value & 0x7f;
-    value >>>= 7;
-    out.push(value === 0 ? byte : byte | 0x80);
-  } while (value !== 0);
-  return out;
-}
-const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
-const name = (text: string) => [text.length, ...Array.from(text, (c) => c.charCodeAt(0))];
+import { ADD, advance, DIV, f32x4, get, HEADER, leb, LOAD, MUL, name, section, set, SPLAT, SQRT, STORE, SUB } from '../kernels/wasmAssembly.js';
 
 /**
  * adam(θ, g, m, v, n, s), byte offsets of float32 arrays of n (a multiple of 4) elements, in place:
@@ -37,7 +19,6 @@ const name = (text: string) => [text.length, ...Array.from(text, (c) => c.charCo
  */
 function adamModule(pages: number, beta1: number, beta2: number, epsilon: number): Uint8Array<ArrayBuffer> {
   const [THETA, G, M, V, N, S, END, GV, MV, VV] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const advance = [THETA, G, M, V].flatMap((p) => [...get(p), 0x41, 16, 0x6a, ...set(p)]); // p += 16
   const code = [
     ...get(THETA), ...get(N), 0x41, 2, 0x74, 0x6a, ...set(END), // end = θ + 4n
     0x02, 0x40, 0x03, 0x40, // block, loop
@@ -48,13 +29,13 @@ function adamModule(pages: number, beta1: number, beta2: number, epsilon: number
     ...get(V), ...LOAD, ...f32x4(beta2), ...MUL, ...get(GV), ...get(GV), ...MUL, ...f32x4(1 - beta2), ...MUL, ...ADD, ...set(VV),
     ...get(V), ...get(VV), ...STORE,
     ...get(THETA), ...get(THETA), ...LOAD, ...get(S), ...SPLAT, ...get(MV), ...get(VV), ...SQRT, ...f32x4(epsilon), ...ADD, ...DIV, ...MUL, ...SUB, ...STORE,
-    ...advance,
+    ...[THETA, G, M, V].flatMap((p) => advance(p, 16)),
     0x0c, 0, 0x0b, 0x0b, // br loop, end loop, end block
     0x0b,
   ];
   const body = [2, 1, 0x7f, 3, 0x7b, ...code]; // locals: one i32 (end), three v128
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...HEADER,
     ...section(1, [1, 0x60, 6, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7d, 0]), // (i32 ×5, f32) → ()
     ...section(3, [1, 0]),
     ...section(5, [1, 0, ...leb(pages)]),

@@ -3,9 +3,11 @@
  *   dW[kh, kw, ci, co] = Σ_{n, oh, ow} x[n, oh·s + kh·d − p, ·, ci] · dy[n, oh, ow, co],
  * which is itself a convolution: of x seen as [ci, H, W, n] (batch ci, channels n) with dy
  * seen as the filter [OH, OW, n, co], at stride d and dilation s — stride and dilation trade
- * places. One XNNPACK convolution and three transposes; no im2col copy.
+ * places. One XNNPACK convolution and three transposes; no im2col copy. A single input
+ * channel (NHWC) goes to filterGradIm2col.ts instead.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { filterGradOneChannel } from './filterGradIm2col.js';
 import { conv2d, release, runWasm, transpose, type KernelArgs } from './wasmOps.js';
 
 export function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
@@ -15,6 +17,7 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, format);
   const channelsLast = format === 'channelsLast';
+  if (channelsLast && info.inChannels === 1) return filterGradOneChannel(backend, x, dy, info);
   // [ci, H, W, n] and [OH, OW, n, co]
   let xT = transpose(backend, x, channelsLast ? [3, 1, 2, 0] : [1, 2, 3, 0]);
   const dyT = transpose(backend, dy, channelsLast ? [1, 2, 0, 3] : [2, 3, 0, 1]);

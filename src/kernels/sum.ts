@@ -3,9 +3,12 @@
  * The wasm backend transposes the reduced axes innermost first, a strided copy of the whole
  * tensor; here each output keeps a running sum while the input is read once in memory
  * order. The additions happen in the builtin's order (row after row, in float32), so the
- * bits are the same. Other reductions go to the builtin.
+ * bits are the same: four columns at a time in wasm SIMD on the backend's heap (heapSimd.ts;
+ * 10 ms of a batch-64 teacher step in JavaScript), or in JavaScript when the columns are not
+ * a multiple of four. Other reductions go to the builtin.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { heapSimd } from './heapSimd.js';
 import type { KernelArgs } from './wasmOps.js';
 
 export function sum(args: KernelArgs, builtin: (args: KernelArgs) => tf.TensorInfo): tf.TensorInfo {
@@ -22,6 +25,10 @@ export function sum(args: KernelArgs, builtin: (args: KernelArgs) => tf.TensorIn
   // Views of the heap, taken after the allocation (which may grow and so move it).
   const [values, total] = [x, out].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
   total.fill(0);
+  if (columns % 4 === 0) {
+    heapSimd(backend).sumRows(values.byteOffset, total.byteOffset, rows, columns);
+    return out;
+  }
   // Four rows per pass over the running sums, each addition still rounded to float32 in turn.
   const f = Math.fround;
   let r = 0;

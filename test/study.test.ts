@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withChecksum } from '../src/runs/checksum.js';
 import { studyCells } from '../src/study/grid.js';
+import { hardeningSummaries, hardeningTable } from '../src/study/hardening.js';
 import { pairedTTest } from '../src/study/pairedComparison.js';
+import type { CellResult } from '../src/study/runStudy.js';
 import { expectOneSentence, sdt } from './run.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sdt-study-'));
@@ -39,6 +41,29 @@ describe('pairedTTest', () => {
     expect(pairedTTest([0.1, 0.2, 0.3]).p).toBeCloseTo(0.07417990022744854, 8);
     expect(pairedTTest([0.004, -0.002, 0.006, 0.001, 0.003]).p).toBeCloseTo(0.15325877700281718, 8);
     expect(pairedTTest([0.01]).p).toBeNull();
+  });
+});
+
+describe('hardeningSummaries', () => {
+  // Two seeds of one setting: hardening began after epoch 4; seed 2 kept epoch 5 (hardened).
+  const run = (seed: number, bestEpoch: number, before: number[], kept: number[]): CellResult => ({
+    cell: { kind: 'distilled', depth: 8, temperature: 1, transfer: 'augment', seed, name: `d8-T1-augment-s${seed}` } as CellResult['cell'],
+    folder: '',
+    metrics: {
+      bestEpoch,
+      history: [{ epoch: 3 }, { epoch: 4, report: { testBeforeHardening: { maxPathAccuracy: before[0], mixtureAccuracy: before[1], committedShare: before[2] } } }, { epoch: 5 }],
+      test: { maxPathAccuracy: kept[0], mixtureAccuracy: kept[1], committedShare: kept[2] },
+    },
+  });
+  it('sets the test metrics before β rose beside those kept, per setting, and counts the seeds that kept a hardened epoch', () => {
+    const [summary, ...rest] = hardeningSummaries([run(1, 4, [0.96, 0.965, 0.9], [0.96, 0.965, 0.9]), run(2, 5, [0.95, 0.96, 0.9], [0.955, 0.958, 0.99]), { ...run(3, 1, [], []), metrics: { bestEpoch: 1, history: [{ epoch: 1 }], test: {} } }]);
+    expect(rest).toHaveLength(0); // a run that never hardened has no line
+    expect(summary.seeds).toBe(2);
+    expect(summary.keptHardened).toBe(1);
+    expect(summary.maxPath[0]!.mean).toBeCloseTo(0.955, 12);
+    expect(summary.maxPath[1]!.mean).toBeCloseTo(0.9575, 12);
+    expect(summary.gap[1]!.values.map((v) => +v.toFixed(6))).toEqual([0.005, 0.003]);
+    expect(hardeningTable([summary])).toMatch(/\| soft tree, distilled T = 1, augment transfer set \| 8 \| 95\.50 ± 0\.71 % \(n = 2\) \| .* \| 1 of 2 \|/);
   });
 });
 

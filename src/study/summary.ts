@@ -22,11 +22,15 @@ export interface SettingSummary {
   cells: string[];
 }
 
+type Setting = Pick<SettingSummary, 'kind' | 'depth' | 'temperature' | 'transfer'>;
+
+/** What a setting is, whichever its seed: the cells a summary line averages. */
+export const settingKey = ({ kind, depth, temperature, transfer }: Setting) => `${kind}/${depth}/${temperature}/${transfer}`;
+
 export function summarizeCells(cells: CellResult[]): SettingSummary[] {
   const groups = new Map<string, CellResult[]>();
   for (const result of cells) {
-    const { kind, depth, temperature, transfer } = result.cell;
-    const key = `${kind}/${depth}/${temperature}/${transfer}`;
+    const key = settingKey(result.cell);
     groups.set(key, [...(groups.get(key) ?? []), result]);
   }
   return [...groups.values()].map((group) => {
@@ -47,7 +51,7 @@ export function summarizeCells(cells: CellResult[]): SettingSummary[] {
   });
 }
 
-export const settingLabel = (s: SettingSummary) =>
+export const settingLabel = (s: Setting) =>
   (s.kind === 'baseline' ? 'soft tree, hard labels' : s.kind === 'cart' ? 'CART' : `soft tree, distilled T = ${s.temperature}`) +
   (s.transfer === 'train' ? '' : `, ${s.transfer} transfer set`);
 

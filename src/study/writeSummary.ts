@@ -8,6 +8,7 @@ import { writeReport } from '../report/index.js';
 import { writeJsonAtomic } from '../runs/files.js';
 import { depthPlot, temperaturePlot } from './plots.js';
 import type { CellResult } from './runStudy.js';
+import { hardeningSummaries, hardeningTable } from './hardening.js';
 import { pairedComparisons, pairedTable } from './pairedComparison.js';
 import { summarizeCells, summaryTable, type SettingSummary } from './summary.js';
 
@@ -32,10 +33,14 @@ export interface SummaryOptions {
 export async function writeStudySummary(out: string, study: StudyOutcome, options: SummaryOptions): Promise<{ settings: SettingSummary[]; table: string }> {
   const settings = summarizeCells(study.cells);
   const paired = pairedComparisons(study.cells);
+  const hardening = hardeningSummaries(study.cells);
   const table =
     summaryTable(settings, study.teacherAccuracy, study.teacherName) +
-    (paired.length ? `\n\nDistilled against labels on the same images, paired by seed (max path):\n\n${pairedTable(paired)}` : '');
-  writeJsonAtomic(join(out, 'summary.json'), { teacher: { folder: study.teacherFolder, testAccuracy: study.teacherAccuracy }, settings, paired });
+    (paired.length ? `\n\nDistilled against labels on the same images, paired by seed (max path):\n\n${pairedTable(paired)}` : '') +
+    (hardening.length
+      ? `\n\nHardening on the same runs: test metrics just before β starts to rise and of the epoch kept (best validation):\n\n${hardeningTable(hardening)}`
+      : '');
+  writeJsonAtomic(join(out, 'summary.json'), { teacher: { folder: study.teacherFolder, testAccuracy: study.teacherAccuracy }, settings, paired, hardening });
   writeFileAtomic(join(out, 'summary.md'), table + '\n');
   const figures = [
     { title: 'Test accuracy against depth', file: 'depth.svg', svg: depthPlot(settings, study.teacherAccuracy, options.temperature, options.dataset, study.teacherName) },

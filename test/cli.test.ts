@@ -1,6 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { randomSource } from '../src/random.js';
 import { sdtInProcess } from './inProcess.js';
@@ -83,6 +85,20 @@ describe('sdt baseline and sdt evaluate', () => {
     expect(manifest.config).toMatchObject({ depth: 3, epochs: 2, limit: 400, seed: 1 });
     expect(manifest.data.map((f: { role: string }) => f.role).sort()).toEqual(['test-images', 'test-labels', 'train-images', 'train-labels']);
     expect(existsSync(join(out, 'tree.json.gz'))).toBe(true);
+  });
+
+  it('records the commit the build was made from, also for a build copied out of the checkout', () => {
+    const built = JSON.parse(readFileSync(new URL('../dist/build-commit.json', import.meta.url), 'utf8')).commit;
+    expect(built).toMatch(/^[0-9a-f]{40}(\+dirty)?$/);
+    const copy = join(scratch, 'copied-build');
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    cpSync(join(root, 'dist'), join(copy, 'dist'), { recursive: true });
+    cpSync(join(root, 'package.json'), join(copy, 'package.json'));
+    symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+    const copied = join(scratch, 'baseline-of-copied-build');
+    const run = spawnSync(process.execPath, [join(copy, 'dist/src/cli.js'), 'baseline', '--limit', '400', '--depth', '2', '--epochs', '1', '--quiet', '--out', copied], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(copied, 'manifest.json'), 'utf8')).versions.sdtCommit).toBe(built);
   });
 
   it('evaluate reproduces the recorded test accuracy from the model file alone', () => {

@@ -1,5 +1,4 @@
 /** What a run folder records about how it was made, so a command can make it again. */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, platform, release } from 'node:os';
@@ -8,6 +7,7 @@ import { join } from 'node:path';
 import type { DataFile } from '../data/dataset.js';
 import { SdtError } from '../errors.js';
 import { verifyChecksum, withChecksum } from './checksum.js';
+import { gitCommit } from './gitCommit.js';
 
 const require = createRequire(import.meta.url);
 
@@ -35,18 +35,16 @@ function ownPackage(): { version: string } {
 export const SDT_VERSION = ownPackage().version;
 
 /**
- * The git commit of sdt's own checkout, "+dirty" when it has uncommitted changes; null outside
- * git. Read once, when the process starts: a long run records the code it loaded, not the
- * checkout's state when it happens to finish.
+ * The commit of the code this process runs: the one stamped when it was built
+ * (dist/build-commit.json), else (running from src/, under tests) the checkout's. Read once,
+ * when the process starts: a long run records the code it loaded, not the checkout's state
+ * when it happens to finish.
  */
 function ownCommit(): string | null {
   try {
-    const cwd = new URL('.', import.meta.url).pathname;
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return commit + (dirty ? '+dirty' : '');
+    return JSON.parse(readFileSync(new URL('../../build-commit.json', import.meta.url), 'utf8')).commit;
   } catch {
-    return null;
+    return gitCommit(new URL('.', import.meta.url).pathname);
   }
 }
 

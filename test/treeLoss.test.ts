@@ -11,6 +11,7 @@ import { filterPenaltyOp } from './filterPenaltyOp.js';
 import { pathProbabilities } from './pathOp.js';
 import { innerCount, nodeDepth } from '../src/models/treeNodes.js';
 import { randomSource } from '../src/random.js';
+import { treeLoss } from '../src/models/treeLoss.js';
 
 const EPS = 1e-6;
 
@@ -116,5 +117,25 @@ describe.each(['wasm', 'cpu'])('the tree\'s hand-written gradient on %s', (backe
     if (ours.config.lambda > 0) expect(relativeError(own[0].alpha, new Float32Array(innerCount(depth)).fill(0.5))).toBeGreaterThan(1e-3);
     expect(tf.getBackend()).toBe(backend);
     [ours, theirs].forEach((t) => t.dispose());
+  });
+});
+
+describe('the tree\'s gradient deep in a confident tree', () => {
+  it('flushes ∂L/∂s under 1e-30 to zero, so that ∂L/∂W = xᵀ·∂L/∂s makes no subnormal floats', () => {
+    // Depth 2, β = 2: the root sends every example right with q_0 = σ(−80) ≈ 2e-35, so the
+    // left child's gradient is some 1e-35, which times a pixel is subnormal.
+    const [n, inner, K, beta] = [3, 3, 2, 2];
+    const s = Float32Array.from({ length: n * inner }, (_, j) => (j % inner === 0 ? 40 : (j % 2 ? 1 : -1) * 0.3));
+    const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+    const [p, q] = [Float32Array.from(s, (v) => sigmoid(beta * v)), Float32Array.from(s, (v) => sigmoid(-beta * v))];
+    const arrays = { paths: new Float32Array(n * 7), dPaths: new Float32Array(n * 7), ds: new Float32Array(n * inner) };
+    const targets = Float32Array.from({ length: n * K }, (_, j) => (j % K === 0 ? 1 : 0));
+    const phi = Float32Array.of(0, 0, 1, 0, 0, 2, 1, 0); // leaf logits [4, 2]: class 0's probability differs by leaf
+    const { ds } = treeLoss({ n, s, p, q, targets, ...arrays }, beta, phi, null, new Float32Array(inner));
+    const left = Array.from({ length: n }, (_, r) => ds[r * inner + 1]);
+    const right = Array.from({ length: n }, (_, r) => ds[r * inner + 2]);
+    expect(left).toEqual([0, 0, 0]); // unflushed, each would be some 1e-35
+    right.forEach((v) => expect(Math.abs(v)).toBeGreaterThan(1e-3)); // the reached child keeps its gradient
+    ds.forEach((v) => expect(v === 0 || Math.abs(v) >= 1e-30).toBe(true));
   });
 });

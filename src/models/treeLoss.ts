@@ -136,6 +136,15 @@ function expectedCrossEntropy(batch: TreeBatch, paths: Float32Array, logQ: Float
   return sum / n;
 }
 
+/**
+ * Below this, ∂L/∂s is flushed to zero. Deep in a trained tree most examples reach a node
+ * with a path probability near 1e-35, and their products with the pixels in ∂L/∂W = xᵀ·∂L/∂s
+ * are subnormal floats, which x86 computes in microcode, some 100 times slower: the backward
+ * product grew from 3 to 8 ms per depth-8 step over ten epochs (measured), and a tree's
+ * training time doubled by its last epoch. Gradients this small move no weight.
+ */
+const FLUSH_BELOW = 1e-30;
+
 /** s = x·W + b, z = βs:  ∂L/∂s = β ∂L/∂z,  ∂L/∂b_i = Σ_x ∂L/∂s_i,  ∂L/∂β = Σ_x Σ_i ∂L/∂z_i s_i. */
 function productGradients(dz: Float32Array, s: Float32Array, beta: number, n: number, inner: number) {
   const db = new Float64Array(inner);
@@ -145,6 +154,7 @@ function productGradients(dz: Float32Array, s: Float32Array, beta: number, n: nu
       const j = r * inner + i;
       dBeta += dz[j] * s[j];
       dz[j] *= beta; // now ∂L/∂s
+      if (Math.abs(dz[j]) < FLUSH_BELOW) dz[j] = 0;
       db[i] += dz[j];
     }
   }

@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 
 export const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
 
+/** Debian's python3-sklearn ships small tables (wine, breast cancer, digits) as CSV files here. */
+export const SKLEARN = '/usr/lib/python3/dist-packages/sklearn/datasets/data';
+
 export interface Run {
   code: number;
   stdout: string;

@@ -16,10 +16,9 @@ import { CNN_MIN_STEPS, CNN_TEACHER_DEFAULTS, TEACHER_DEFAULTS, trainTeacher } f
 import { TREE_DEFAULTS } from '../src/distill/trainTree.js';
 import { teacherArchOf, teacherLogits } from '../src/models/teacher.js';
 import { loadTeacher } from '../src/models/teacherFile.js';
-import { sdt } from './run.js';
+import { sdt, SKLEARN } from './run.js';
 
 /** Where Debian's python3-sklearn puts its bundled data (.ci/run installs it). */
-const SKLEARN = '/usr/lib/python3/dist-packages/sklearn/datasets/data';
 const wine = join(SKLEARN, 'wine_data.csv');
 const scratch = mkdtempSync(join(tmpdir(), 'sdt-tabular-'));
 

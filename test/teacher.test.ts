@@ -6,7 +6,8 @@ import { initBackend } from '../src/backend.js';
 import { loadDataset } from '../src/data/datasets.js';
 import { learningRateAt } from '../src/distill/optimizer.js';
 import { CNN_TEACHER_DEFAULTS, TEACHER_DEFAULTS, TEACHER_WARMUP, trainTeacher } from '../src/distill/trainTeacher.js';
-import { sdt } from './run.js';
+import { MILD } from '../src/data/augment.js';
+import { expectOneSentence, sdt, SKLEARN } from './run.js';
 import { teacherLogits } from '../src/models/teacher.js';
 import { loadTeacher } from '../src/models/teacherFile.js';
 
@@ -46,6 +47,34 @@ describe("sdt teacher's recipe", () => {
     const { config } = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     const { schedule, dropout } = CNN_TEACHER_DEFAULTS;
     expect(config).toMatchObject({ epochs: 1, lr: 0.001, schedule, dropout, warmup: TEACHER_WARMUP });
+  });
+});
+
+describe('sdt teacher --augment', () => {
+  const config = (out: string) => JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).config;
+  const run = (name: string, extra: string[]) => {
+    const out = join(scratch, name);
+    const result = sdt(['teacher', '--limit', '300', '--epochs', '2', '--out', out, '--quiet', ...extra]);
+    expect(result.code, result.stderr).toBe(0);
+    return out;
+  };
+
+  it('trains on distorted images (mild, or the strengths given), recorded in its manifest, and is seeded', () => {
+    const [plain, mild, again, rotated] = [run('plain', []), run('mild', ['--augment']), run('mild-again', ['--augment']), run('rotated', ['--augment', 'rotation=20,shift=2'])];
+    expect(config(plain).augment).toBeUndefined(); // an unaugmented teacher's configuration reads as before
+    expect(config(mild).augment).toEqual(MILD);
+    expect(config(rotated).augment).toEqual({ rotation: 20, shift: 2, scale: 0, shear: 0, elastic: 0 });
+    const weights = (out: string) => readFileSync(join(out, 'weights.bin'));
+    expect(weights(mild).equals(weights(plain))).toBe(false);
+    expect(weights(rotated).equals(weights(mild))).toBe(false);
+    expect(weights(again).equals(weights(mild))).toBe(true);
+  });
+
+  it('refuses a strength it does not know and a table, in one sentence', () => {
+    const unknown = sdt(['teacher', '--limit', '300', '--augment', 'spin=3', '--out', join(scratch, 'spin')]);
+    expect(expectOneSentence(unknown)).toBe('sdt: --augment takes mild or name=value pairs of rotation, shift, scale, shear, elastic, not "spin=3".');
+    const table = sdt(['teacher', '--dataset', `csv:${join(SKLEARN, 'wine_data.csv')}`, '--augment', '--epochs', '1', '--out', join(scratch, 'wine')]);
+    expect(expectOneSentence(table)).toMatch(/^sdt: --augment distorts images; .*wine_data.* has inputs of shape \[13\]\.$/);
   });
 });
 

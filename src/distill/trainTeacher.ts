@@ -1,6 +1,7 @@
 /** Trains the teacher (CNN or MLP), evaluates it, and writes its run folder (the model in tfjs format). */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendChoice } from '../backend.js';
+import type { AugmentStrength } from '../data/augment.js';
 import type { Dataset } from '../data/dataset.js';
 import { oneHot } from '../data/oneHot.js';
 import { argMaxRows } from '../data/rows.js';
@@ -9,10 +10,12 @@ import { featureCount } from '../data/dataset.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
 import { createTeacherModel, teacherLearner, teacherLogits } from '../models/teacher.js';
 import { saveTeacher } from '../models/teacherFile.js';
+import { SdtError } from '../errors.js';
 import { ensureFolder } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
 import { finishRun } from '../runs/runFolder.js';
-import { train, type LoopOptions, type TrainCallbacks } from './train.js';
+import { train, type LoopOptions, type TrainCallbacks, type TrainData } from './train.js';
+import { TRANSFER_DEFAULTS, transferEpochs } from './transfer.js';
 
 export interface TeacherOptions extends LoopOptions {
   /**
@@ -28,6 +31,8 @@ export interface TeacherOptions extends LoopOptions {
    */
   arch?: 'mlp';
   hidden?: number[];
+  /** Distort the training images afresh every epoch (images only); absent: the images as they are. */
+  augment?: AugmentStrength;
 }
 
 /** The MLP teacher's hidden layers unless chosen: the 256×256 net of the Letter reference (93.6 %). */
@@ -95,9 +100,16 @@ export async function trainTeacher(
   ensureFolder(folder);
   const { train: trainSplit, validation } = validationSplit(dataset.train, featureCount(dataset), options.validation, options.seed);
   const model = createTeacherModel(options.arch ?? 'cnn', { inputShape: dataset.inputShape, classes: K, seed: options.seed, hidden: options.hidden ?? MLP_HIDDEN });
+  const data: TrainData = { x: trainSplit.x, targets: oneHot(trainSplit.y, K), n: trainSplit.n, inputShape: dataset.inputShape, classes: K };
+  if (options.augment) {
+    if (dataset.inputShape.length !== 3) throw new SdtError(`--augment distorts images; ${dataset.name} has inputs of shape [${dataset.inputShape}].`);
+    // Epoch e trains on copy e − 1 of the distorted images, with their labels: a fresh copy every epoch.
+    const augment = { ...TRANSFER_DEFAULTS, ...options.augment, transfer: 'augment', copies: options.epochs, seed: options.seed, validation: options.validation };
+    data.forEpoch = transferEpochs(trainSplit, dataset.inputShape, K, augment, (_x, _n, labels) => labels);
+  }
   const result = await train(
     teacherLearner(model, options.dropout, options.seed),
-    { x: trainSplit.x, targets: oneHot(trainSplit.y, K), n: trainSplit.n, inputShape: dataset.inputShape, classes: K },
+    data,
     validation,
     { ...options, learningRate: options.lr, checkpoint: resume && { folder, config, ...resume } },
     callbacks,

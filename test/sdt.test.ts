@@ -94,13 +94,13 @@ describe('createSoftTree', () => {
   });
 });
 
-/** The predictions as tensor ops, as predictTree computed them before its typed-array pass: the oracle. */
+/** The predictions as tensor ops (predictTree's fused product, then the path walk as ops): the oracle. */
 function predictByTensorOps(tree: SoftTree, x: tf.Tensor2D) {
   const { depth, features: F, classes: K } = tree.config;
   const [I, L] = [innerCount(depth), leafCount(depth)];
   const { weights, biases, leafLogits, beta } = tree.read();
   return tf.tidy(() => {
-    const z = tf.mul(beta, tf.add(tf.matMul(x, tf.tensor2d(weights, [F, I])), tf.tensor1d(biases))) as tf.Tensor2D;
+    const z = tf.mul(tf.fused.matMul({ a: x, b: tf.tensor2d(weights, [F, I]), bias: tf.tensor1d(biases) }), beta) as tf.Tensor2D;
     const leafPath = tf.slice(pathProbabilities(z), [0, I], [-1, L]);
     const Q = tf.softmax(tf.tensor2d(leafLogits, [L, K]));
     const leaf = tf.argMax(leafPath, 1);

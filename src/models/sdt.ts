@@ -104,8 +104,10 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     config.alphaWindow > 0 ? 1 - 1 / (config.alphaWindow * 2 ** nodeDepth(i)) : 0);
   const trainable = config.learnBeta ? [W, b, phi, beta] : [W, b, phi];
 
-  /** z = β(x·w_i + b_i), [n, I]. */
-  const logits = (x: tf.Tensor2D) => tf.mul(beta, tf.add(tf.matMul(x, W), b)) as tf.Tensor2D;
+  /** s = x·W + b [n, I]: one product, the bias added inside it. Training and prediction share it, so they agree bit for bit. */
+  const preactivation = (x: tf.Tensor2D) => tf.fused.matMul({ a: x, b: W, bias: b });
+  /** z = βs = β(x·w_i + b_i), [n, I]. */
+  const logits = (x: tf.Tensor2D) => tf.mul(preactivation(x), beta) as tf.Tensor2D;
 
   const balance: Balance | null = config.lambda === 0 ? null : { lambda: config.lambda, levelWeight, decay };
   const filtered = (config.filterL1 ?? 0) > 0 || (config.filterSmoothness ?? 0) > 0;
@@ -124,7 +126,7 @@ export function createSoftTree(config: TreeConfig): SoftTree {
     const { s, p, q } = batch;
     // s = x·W + b, p = σ(βs), q = σ(−βs) [n, I], on the backend (its sigmoid is SIMD, a JS exp is not)
     const forward = tf.tidy(() => {
-      const sum = tf.fused.matMul({ a: tensorOf(x, [n, F]) as tf.Tensor2D, b: W, bias: b });
+      const sum = preactivation(tensorOf(x, [n, F]) as tf.Tensor2D);
       const z = tf.mul(sum, beta);
       return [sum, tf.sigmoid(z), tf.sigmoid(tf.neg(z))];
     });

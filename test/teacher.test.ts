@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { loadDataset } from '../src/data/datasets.js';
@@ -31,6 +32,9 @@ describe('the CNN teacher', () => {
     again.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - a.testLogits[i]))));
     expect(worst).toBeLessThan(1e-5);
     expect(a.testAccuracy).toBeGreaterThan(0.3);
+    // One batch per chunk gives model.predict's own (batches of 32) logits bit for bit.
+    const byPredict = tf.tidy(() => (loaded.predict(tf.tensor(dataset.test.x, [dataset.test.n, 28, 28, 1])) as tf.Tensor).dataSync());
+    expect(Array.from(again)).toEqual(Array.from(byPredict));
   });
 
   it('refuses a teacher folder whose weights do not fit its model', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -79,6 +79,7 @@ describe('sdt teacher --augment', () => {
     expect(expectOneSentence(unknown)).toBe('sdt: --augment takes mild or name=value pairs of rotation, shift, scale, shear, elastic, not "spin=3".');
     const table = sdt(['teacher', '--dataset', `csv:${join(SKLEARN, 'wine_data.csv')}`, '--augment', '--epochs', '1', '--out', join(scratch, 'wine')]);
     expect(expectOneSentence(table)).toMatch(/^sdt: --augment distorts images; .*wine_data.* has inputs of shape \[13\]\.$/);
+    expect(existsSync(join(scratch, 'wine'))).toBe(false); // refused before its folder was made
   });
 });
 

@@ -10,12 +10,11 @@ import { featureCount } from '../data/dataset.js';
 import { accuracy, confusionMatrix, perClassAccuracy } from '../eval/metrics.js';
 import { createTeacherModel, teacherLearner, teacherLogits } from '../models/teacher.js';
 import { saveTeacher } from '../models/teacherFile.js';
-import { SdtError } from '../errors.js';
 import { ensureFolder } from '../runs/files.js';
 import { createManifest, type RunConfig } from '../runs/manifest.js';
 import { finishRun } from '../runs/runFolder.js';
 import { train, type LoopOptions, type TrainCallbacks, type TrainData } from './train.js';
-import { TRANSFER_DEFAULTS, transferEpochs } from './transfer.js';
+import { requireImagesToAugment, TRANSFER_DEFAULTS, transferEpochs } from './transfer.js';
 
 export interface TeacherOptions extends LoopOptions {
   /**
@@ -97,12 +96,12 @@ export async function trainTeacher(
 ): Promise<TrainedTeacher> {
   const config = { ...baseConfig, ...options };
   const K = dataset.classNames.length;
+  if (options.augment) requireImagesToAugment(dataset, '--augment');
   ensureFolder(folder);
   const { train: trainSplit, validation } = validationSplit(dataset.train, featureCount(dataset), options.validation, options.seed);
   const model = createTeacherModel(options.arch ?? 'cnn', { inputShape: dataset.inputShape, classes: K, seed: options.seed, hidden: options.hidden ?? MLP_HIDDEN });
   const data: TrainData = { x: trainSplit.x, targets: oneHot(trainSplit.y, K), n: trainSplit.n, inputShape: dataset.inputShape, classes: K };
   if (options.augment) {
-    if (dataset.inputShape.length !== 3) throw new SdtError(`--augment distorts images; ${dataset.name} has inputs of shape [${dataset.inputShape}].`);
     // Epoch e trains on copy e − 1 of the distorted images, with their labels: a fresh copy every epoch.
     const augment = { ...TRANSFER_DEFAULTS, ...options.augment, transfer: 'augment', copies: options.epochs, seed: options.seed, validation: options.validation };
     data.forEpoch = transferEpochs(trainSplit, dataset.inputShape, K, augment, (_x, _n, labels) => labels);

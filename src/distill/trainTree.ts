@@ -12,10 +12,9 @@ import { FILTER_PENALTY_DEFAULTS, type FilterPenaltyOptions, imageShapeOf } from
 import { createSoftTree, type TreeConfig } from '../models/sdt.js';
 import { treeFileFrom, type TreeFile } from '../models/treeFile.js';
 import { predictTree, treeLearner, type TreePredictions } from '../models/sdtBatches.js';
-import { SdtError } from '../errors.js';
 import type { Learner } from '../models/learner.js';
 import { train, type LoopOptions, type TrainData, type TrainCallbacks, type TrainResult, type TrainSettings } from './train.js';
-import { TRANSFER_DEFAULTS, transferEpochs, type TransferOptions } from './transfer.js';
+import { requireImagesToAugment, TRANSFER_DEFAULTS, transferEpochs, type TransferOptions } from './transfer.js';
 import { isTransferFile, transferExamples, unlabelledForLabels } from './transferFile.js';
 
 export interface TreeTrainingOptions extends LoopOptions, TransferOptions, FilterPenaltyOptions {
@@ -132,9 +131,7 @@ export async function trainTree(
     imageShape: imageShapeOf(dataset.inputShape),
     seed: options.seed,
   };
-  if (options.transfer === 'augment' && dataset.inputShape.length !== 3) {
-    throw new SdtError(`--transfer augment distorts images; ${dataset.name} has inputs of shape [${dataset.inputShape}].`, 'Use --transfer mixup or train.');
-  }
+  if (options.transfer === 'augment') requireImagesToAugment(dataset, '--transfer augment', 'Use --transfer mixup or train.');
   const data: TrainData = { x: trainRows.x, targets: new Float32Array(0), n: trainRows.n, inputShape: [F], classes: K };
   if (options.transfer === 'train') data.targets = gatherRows(targets.plain(), trainRows.y, K);
   else if (isTransferFile(options.transfer)) {

@@ -8,7 +8,8 @@
  * unlabelled examples is a transfer set too (transferFile.ts).
  */
 import { augmentImage, type AugmentStrength } from '../data/augment.js';
-import type { Split } from '../data/dataset.js';
+import type { Dataset, Split } from '../data/dataset.js';
+import { SdtError } from '../errors.js';
 import { permutation, randomSource, symmetricBetaSample } from '../random.js';
 
 export type TransferKind = 'train' | 'augment' | 'mixup';
@@ -36,6 +37,11 @@ export const TRANSFER_DEFAULTS: TransferOptions = {
   elastic: 0,
   mixupAlpha: 1,
 };
+
+/** Distortion needs images ([height, width, channels]): refused in one sentence naming `flag` otherwise. */
+export function requireImagesToAugment(dataset: Pick<Dataset, 'name' | 'inputShape'>, flag: string, hint?: string): void {
+  if (dataset.inputShape.length !== 3) throw new SdtError(`${flag} distorts images; ${dataset.name} has inputs of shape [${dataset.inputShape}].`, hint);
+}
 
 /** One copy of a transfer set: images and, per image, the label mixture of its sources. */
 export interface TransferCopy {

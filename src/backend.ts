@@ -1,8 +1,10 @@
 /**
  * Picks the TensorFlow.js backend: the native `node` backend when @tensorflow/tfjs-node
  * loads (an optional dependency: its install fails on machines without internet), else
- * `wasm` with the convolution gradients sdt registers (src/kernels/), else pure-JS `cpu`.
- * `--backend` or SDT_BACKEND choose explicitly.
+ * `wasm` with the kernels sdt registers (src/kernels/): convolutions and large matrix
+ * products on onnxruntime's native kernels where onnxruntime-node loads, the convolution
+ * gradients wasm lacks otherwise; else pure-JS `cpu`. `--backend` or SDT_BACKEND choose
+ * explicitly.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node build registers no gradients; tfjs-layers registers all of them.
@@ -12,6 +14,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { SdtError } from './errors.js';
 import { cpus } from 'node:os';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { onnxruntimeActive, startOnnxruntime } from './kernels/onnxruntime.js';
 import { registerWasmKernels } from './kernels/registerWasm.js';
 import { withWasmThreads } from './kernels/wasmThreads.js';
 
@@ -21,8 +24,10 @@ export type BackendName = (typeof BACKENDS)[number];
 export interface BackendChoice {
   name: BackendName;
   reason: string;
-  /** Threads of the wasm backend's pool (null on the others, which manage their own). */
+  /** Threads of the wasm backend's pool, or onnxruntime's (null on the others, which manage their own). */
   threads?: number | null;
+  /** On wasm: whether convolutions and large matrix products run on onnxruntime (src/kernels/onnxruntime.ts). */
+  onnxruntime?: boolean;
 }
 
 // Keeps TensorFlow.js's "install the node backend" banner and other debug warnings quiet.
@@ -54,23 +59,29 @@ async function withoutEmscriptenHandlers(run: () => Promise<boolean>): Promise<b
   }
 }
 
-/** Threads of the wasm backend: SDT_WASM_THREADS, else one per core (at most 4, as tfjs allows). */
+/** Threads of the wasm backend (or of onnxruntime's kernels): SDT_WASM_THREADS, else one per core (at most 4, as tfjs allows). */
 function wasmThreads(): number {
   const given = Number(process.env.SDT_WASM_THREADS);
   return Number.isInteger(given) && given >= 1 ? Math.min(given, 4) : Math.min(cpus().length, 4);
 }
 
-/** `wasm, 2 threads (fallback: …)`: the name, the pool, and why. */
-export const describeBackend = (b: BackendChoice) => `${b.name}${b.threads ? `, ${b.threads} thread${b.threads === 1 ? '' : 's'}` : ''} (${b.reason})`;
+/** `wasm, 2 threads, onnxruntime kernels (fallback: …)`: the name, the pool, the kernels, and why. */
+export const describeBackend = (b: BackendChoice) =>
+  `${b.name}${b.threads ? `, ${b.threads} thread${b.threads === 1 ? '' : 's'}` : ''}${b.onnxruntime ? ', onnxruntime kernels' : ''} (${b.reason})`;
 
-const threadsOf = (name: BackendName) => (name === 'wasm' ? getThreadsCount() : null);
+const threadsOf = (name: BackendName) => (name === 'wasm' ? (onnxruntimeActive() ? wasmThreads() : getThreadsCount()) : null);
+
+const kernelsOf = (name: BackendName) => (name === 'wasm' ? { onnxruntime: onnxruntimeActive() } : {});
 
 async function start(name: BackendName): Promise<void> {
   if (name === 'node') return loadNode();
   const setBackend = () => withoutEmscriptenHandlers(() => tf.setBackend(name));
-  if (!(await (name === 'wasm' ? withWasmThreads(wasmThreads(), setBackend) : setBackend()))) throw new Error(`backend "${name}" did not initialise`);
+  // With onnxruntime the threads are its own and the wasm backend runs on one: its heap is
+  // then not shared memory, which onnxruntime reads and writes in place.
+  const onnxruntime = name === 'wasm' && startOnnxruntime(wasmThreads());
+  if (!(await (name === 'wasm' ? withWasmThreads(onnxruntime ? 1 : wasmThreads(), setBackend) : setBackend()))) throw new Error(`backend "${name}" did not initialise`);
   // The gradient kernels reuse wasm kernels that are set up when the backend initialises.
-  if (name === 'wasm') registerWasmKernels();
+  if (name === 'wasm') registerWasmKernels(onnxruntime);
 }
 
 /** Starts the requested (or best available) backend once per process and says why it was chosen. */
@@ -89,7 +100,7 @@ export async function initBackend(requested?: string): Promise<BackendChoice> {
       throw new SdtError(`the ${name} backend cannot start here: ${why}.`, 'Try --backend wasm.');
     }
     const source = requested !== undefined ? '--backend' : 'SDT_BACKEND';
-    active = { name, reason: `chosen by ${source}`, threads: threadsOf(name) };
+    active = { name, reason: `chosen by ${source}`, threads: threadsOf(name), ...kernelsOf(name) };
     return active;
   }
   const skipped: string[] = [];
@@ -98,7 +109,7 @@ export async function initBackend(requested?: string): Promise<BackendChoice> {
       await start(name);
       const reason =
         skipped.length === 0 ? 'fastest available' : `fallback: ${skipped.join('; ')}`;
-      active = { name, reason, threads: threadsOf(name) };
+      active = { name, reason, threads: threadsOf(name), ...kernelsOf(name) };
       return active;
     } catch {
       skipped.push(name === 'node' ? '@tensorflow/tfjs-node not installed' : `${name} failed to start`);

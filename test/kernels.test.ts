@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,35 +10,8 @@ import { maxPoolGradConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Ma
 import { sumConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Sum.js';
 import { initBackend } from '../src/backend.js';
 import { randomSource } from '../src/random.js';
+import { type ConvCase, gradients, product, programCases, relativeError } from './kernelCases.js';
 import { sdt } from './run.js';
-
-type Case = { n: number; h: number; w: number; ci: number; co: number; k: number; stride: number; pad: 'same' | 'valid' };
-
-/** Gradients of sum(conv2d(x, W) · r) with respect to x and W on one backend. */
-async function gradients(backend: string, c: Case, seed: number): Promise<{ dx: Float32Array; dw: Float32Array }> {
-  await tf.setBackend(backend);
-  const random = randomSource(seed);
-  const fill = (size: number) => Float32Array.from({ length: size }, () => random() * 2 - 1);
-  const x = tf.tensor4d(fill(c.n * c.h * c.w * c.ci), [c.n, c.h, c.w, c.ci]);
-  const w = tf.tensor4d(fill(c.k * c.k * c.ci * c.co), [c.k, c.k, c.ci, c.co]);
-  const outShape = tf.conv2d(x, w, c.stride, c.pad).shape;
-  const r = tf.tensor(fill(outShape.reduce((a, b) => a * b, 1)), outShape);
-  const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), r)));
-  const [dx, dw] = g([x, w]);
-  const result = { dx: (await dx.data()) as Float32Array, dw: (await dw.data()) as Float32Array };
-  tf.dispose([x, w, r, dx, dw]);
-  return result;
-}
-
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 describe('wasm convolution gradients', () => {
   beforeAll(async () => {
@@ -45,7 +20,7 @@ describe('wasm convolution gradients', () => {
 
   const random = randomSource(7);
   const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
-  const cases: Case[] = [];
+  const cases: ConvCase[] = [];
   for (const stride of [1, 2])
     for (const pad of ['same', 'valid'] as const)
       for (let i = 0; i < 3; i++)
@@ -67,20 +42,12 @@ describe('wasm convolution gradients', () => {
     [[7, 5], [3, 7], true, true],
     [[2, 7, 5], [2, 3, 7], true, true],
     [[4, 6, 5], [1, 6, 3], true, false],
-  ])('BatchMatMul %o × %o (transposeA %s, transposeB %s) matches cpu', async (aShape, bShape, transposeA, transposeB) => {
-    const product = async (backend: string) => {
-      await tf.setBackend(backend);
-      const random = randomSource(11);
-      const make = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => random() * 2 - 1), shape);
-      const [a, b] = [make(aShape as number[]), make(bShape as number[])];
-      const out = tf.matMul(a, b, transposeA as boolean, transposeB as boolean);
-      const values = (await out.data()) as Float32Array;
-      tf.dispose([a, b, out]);
-      return values;
-    };
-    const reference = await product('cpu');
+    ...programCases.products.map((c) => [c.a, c.b, c.transposeA, c.transposeB, c.fused]),
+  ])('BatchMatMul %o × %o (transposeA %s, transposeB %s; with bias and relu: %s) matches cpu', async (a, b, transposeA, transposeB, fused = false) => {
+    const c = { a, b, transposeA, transposeB, fused } as Parameters<typeof product>[1];
+    const reference = await product('cpu', c);
     const before = (await tf.setBackend('wasm'), tf.memory().numTensors);
-    expect(relativeError(await product('wasm'), reference)).toBeLessThan(1e-5);
+    expect(relativeError(await product('wasm', c), reference)).toBeLessThan(1e-5);
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -204,5 +171,42 @@ describe('the threaded wasm backend', () => {
     expect(one.manifest.backend).toMatchObject({ name: 'wasm', threads: 1 });
     expect(two.manifest.backend).toMatchObject({ name: 'wasm', threads: 2 });
     expect(Buffer.compare(one.weights, two.weights)).toBe(0);
+  }, 120_000);
+});
+
+describe('onnxruntime kernels', () => {
+  /** test/kernelCases.ts run as a program under `env`: its JSON report. */
+  const runCases = (env: Record<string, string>) => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./kernelCases.ts', import.meta.url))], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      timeout: 120_000,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    return JSON.parse(result.stdout) as { onnxruntime: boolean; threads: number; errors: number[]; bits: string[] };
+  };
+
+  it('run the convolutions and large products here, match cpu, and give the same bits on one thread and on two', () => {
+    const [one, two] = [runCases({ SDT_WASM_THREADS: '1' }), runCases({ SDT_WASM_THREADS: '2' })];
+    expect(one).toMatchObject({ onnxruntime: true, threads: 1 });
+    expect(two).toMatchObject({ onnxruntime: true, threads: 2 });
+    for (const error of [...one.errors, ...two.errors]) expect(error).toBeLessThan(1e-4);
+    expect(two.bits).toEqual(one.bits);
+  }, 120_000);
+
+  it('step aside with SDT_ONNXRUNTIME=0: the wasm kernels then match cpu as well, and the manifest says which ran', () => {
+    const without = runCases({ SDT_ONNXRUNTIME: '0' });
+    expect(without.onnxruntime).toBe(false);
+    for (const error of without.errors) expect(error).toBeLessThan(1e-4);
+    const scratch = mkdtempSync(join(tmpdir(), 'sdt-ort-'));
+    const manifest = (env: Record<string, string>, name: string) => {
+      const result = sdt(['teacher', '--limit', '200', '--epochs', '1', '--quiet', '--out', join(scratch, name)], env);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(readFileSync(join(scratch, name, 'manifest.json'), 'utf8'));
+    };
+    const [on, off] = [manifest({}, 'on'), manifest({ SDT_ONNXRUNTIME: '0' }, 'off')];
+    expect(on.backend).toMatchObject({ name: 'wasm', onnxruntime: true });
+    expect(on.versions['onnxruntime-node']).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(off.backend).toMatchObject({ name: 'wasm', onnxruntime: false });
   }, 120_000);
 });

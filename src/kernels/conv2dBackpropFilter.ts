@@ -4,11 +4,15 @@
  * which is itself a convolution: of x seen as [ci, H, W, n] (batch ci, channels n) with dy
  * seen as the filter [OH, OW, n, co], at stride d and dilation s — stride and dilation trade
  * places. One XNNPACK convolution and three transposes; no im2col copy. A single input
- * channel (NHWC) goes to filterGradIm2col.ts instead.
+ * channel (NHWC) goes to filterGradIm2col.ts instead, and with onnxruntime running every NHWC
+ * case goes to onnxFilterGrad.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { filterGradOneChannel } from './filterGradIm2col.js';
-import { conv2d, release, runWasm, transpose, type KernelArgs } from './wasmOps.js';
+import { onnxFilterGrad } from './onnxFilterGrad.js';
+import { onnxruntimeActive } from './onnxruntime.js';
+import { conv2d } from './conv2d.js';
+import { release, runWasm, transpose, type KernelArgs } from './wasmOps.js';
 
 export function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, dy } = inputs;
@@ -17,6 +21,7 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, format);
   const channelsLast = format === 'channelsLast';
+  if (channelsLast && onnxruntimeActive()) return onnxFilterGrad(backend, x, dy, info);
   if (channelsLast && info.inChannels === 1) return filterGradOneChannel(backend, x, dy, info);
   // [ci, H, W, n] and [OH, OW, n, co]
   let xT = transpose(backend, x, channelsLast ? [3, 1, 2, 0] : [1, 2, 3, 0]);

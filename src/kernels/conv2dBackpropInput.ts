@@ -7,7 +7,8 @@
  * backend's own kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2d, release, type KernelArgs, type WasmBackend } from './wasmOps.js';
+import { conv2d } from './conv2d.js';
+import { release, type KernelArgs, type WasmBackend } from './wasmOps.js';
 
 /** W[kh, kw, ci, co] → W'[KH−1−kh, KW−1−kw, co, ci]. */
 function rotatedFilter(backend: WasmBackend, filter: tf.TensorInfo): tf.TensorInfo {

@@ -13,12 +13,18 @@ import { batchMatMul } from './batchMatMul.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
 import { identity } from './identity.js';
 import { maxPoolGrad } from './maxPoolGrad.js';
+import { conv2dKernel } from './onnxConv2d.js';
+import { onnxMatMul } from './onnxMatMul.js';
 import { sum } from './sum.js';
 import type { KernelArgs } from './wasmOps.js';
 
 let registered = false;
 
-export function registerWasmKernels(): void {
+/**
+ * With `onnxruntime` (it loaded: onnxruntime.ts), convolutions and large matrix products run
+ * there; both convolution gradients are convolutions, so they follow.
+ */
+export function registerWasmKernels(onnxruntime: boolean): void {
   if (registered) return;
   registered = true;
   // A later release of the backend may ship its own; then it is used as it is.
@@ -30,7 +36,12 @@ export function registerWasmKernels(): void {
     });
   }
   wrapBuiltin(tf.Conv2DBackpropInput, conv2dBackpropInput);
-  wrapBuiltin(tf.BatchMatMul, batchMatMul);
+  wrapBuiltin(tf.BatchMatMul, onnxruntime ? (args, builtin) => onnxMatMul(args) ?? batchMatMul(args, builtin) : batchMatMul);
+  if (onnxruntime) {
+    wrapBuiltin(tf._FusedMatMul, (args, builtin) => onnxMatMul(args) ?? builtin(args));
+    wrapBuiltin(tf.Conv2D, conv2dKernel);
+    wrapBuiltin(tf.FusedConv2D, conv2dKernel);
+  }
   wrapBuiltin(tf.MaxPoolGrad, maxPoolGrad);
   wrapBuiltin(tf.Sum, sum);
   wrapBuiltin(tf.Identity, identity);

@@ -29,8 +29,8 @@ export function transpose(backend: WasmBackend, x: tf.TensorInfo, perm: number[]
   return runWasm(tf.Transpose, backend, { x }, { perm });
 }
 
-/** Forward convolution, NHWC, with explicit padding [top, bottom, left, right]. */
-export function conv2d(
+/** Forward convolution on XNNPACK, NHWC, with explicit padding [top, bottom, left, right]. */
+export function wasmConv2d(
   backend: WasmBackend,
   x: tf.TensorInfo,
   filter: tf.TensorInfo,

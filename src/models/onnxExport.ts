@@ -10,36 +10,11 @@
  * left at i, R[I + i, ℓ] when it turns right); the max path is the arg max over leaves.
  * Computed in double precision from float32 filters, like the TypeScript predictor (treeRule.ts).
  */
-import pkg from 'onnx-proto';
+import { DOUBLE, FLOAT, INT64, node, onnx, tensor, valueInfo } from '../kernels/onnxGraph.js';
 import type { TreeFile } from './treeFile.js';
 import { pathTo, treeStructure } from './treeStructure.js';
 
-const { onnx } = pkg;
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const DOUBLE = onnx.TensorProto.DataType.DOUBLE;
-const INT64 = onnx.TensorProto.DataType.INT64;
 const OPSET = 13;
-
-function tensor(name: string, dims: number[], values: Float32Array | Float64Array | BigInt64Array, dataType: number) {
-  return onnx.TensorProto.create({ name, dims, dataType, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) });
-}
-
-function node(opType: string, inputs: string[], outputs: string[], attributes: Record<string, number> = {}) {
-  return onnx.NodeProto.create({
-    opType,
-    input: inputs,
-    output: outputs,
-    name: outputs[0],
-    attribute: Object.entries(attributes).map(([name, i]) => onnx.AttributeProto.create({ name, i, type: onnx.AttributeProto.AttributeType.INT })),
-  });
-}
-
-function valueInfo(name: string, elemType: number, dims: (number | string)[]) {
-  return onnx.ValueInfoProto.create({
-    name,
-    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
-  });
-}
 
 export function treeToOnnx(file: TreeFile): Uint8Array {
   const structure = treeStructure(file);

@@ -87,6 +87,7 @@ export function createManifest(
       '@tensorflow/tfjs-core': packageVersion('@tensorflow/tfjs-core'),
       '@tensorflow/tfjs-backend-wasm': packageVersion('@tensorflow/tfjs-backend-wasm'),
       '@tensorflow/tfjs-node': packageVersion('@tensorflow/tfjs-node'),
+      'onnxruntime-node': packageVersion('onnxruntime-node'),
     },
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: `${platform()} ${release()}` },
     data,

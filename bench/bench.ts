@@ -115,7 +115,7 @@ const result: Record<string, unknown> = {
   versions: { sdt: SDT_VERSION, node: process.versions.node, tfjs: tf.version_core },
   cpu: cpus()[0]?.model, cores: cpus().length,
 };
-log(`GFLOP/s: ${Object.entries(gflops).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}${backend.name === 'wasm' ? ` (wasm ceiling ≈ ${ceiling} on ${backend.threads} thread${backend.threads === 1 ? '' : 's'})` : ''}`);
+log(`GFLOP/s: ${Object.entries(gflops).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}${backend.name === 'wasm' ? ` (wasm ceiling ≈ ${ceiling} on ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.onnxruntime ? "; convolutions and large products on onnxruntime's kernels, which it does not bound" : ''})` : ''}`);
 if (args.includes('--profile')) {
   const profiled = createSoftTree({ depth: 8, features: 784, classes: 10, beta: 1, learnBeta: false, lambda: 0.1, penaltyLevel: 'mean', alphaWindow: 0, seed: 1 });
   for (const [name, learner, shape] of [['SDT depth 8', treeLearner(profiled), [784]], ['CNN teacher', teacherLearner(cnn), [28, 28, 1]]] as const) {

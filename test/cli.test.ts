@@ -74,7 +74,7 @@ describe('sdt baseline and sdt evaluate', () => {
   it('writes a complete run folder and prints its accuracy', () => {
     const run = sdt(['baseline', '--limit', '400', '--depth', '3', '--epochs', '2', '--out', out, '--json', '--backend', 'wasm']);
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/backend: wasm, [1-4] threads? \(chosen by --backend\)/);
+    expect(run.stderr).toMatch(/backend: wasm, [1-4] threads?, onnxruntime kernels \(chosen by --backend\)/);
     expect(run.stderr).not.toContain('Hi, looks like you are running TensorFlow.js');
     const printed = JSON.parse(run.stdout);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));

@@ -103,6 +103,9 @@ describe('sdt study and sdt reproduce on tiny runs', () => {
     const accuracies = ['d2-hard-s1', 'd2-hard-s2'].map((c) => metricsOf(join(out, c)).test.maxPathAccuracy);
     expect(hard2.maxPath.n).toBe(2);
     expect(hard2.maxPath.mean).toBeCloseTo((accuracies[0] + accuracies[1]) / 2, 12);
+    // The validation accuracy of each cell's epoch kept, which chooses between recipes.
+    const kept = ['d2-hard-s1', 'd2-hard-s2'].map((c) => metricsOf(join(out, c))).map((m) => m.history.find((e: { epoch: number }) => e.epoch === m.bestEpoch).validationAccuracy);
+    expect(hard2.validation.mean).toBeCloseTo((kept[0] + kept[1]) / 2, 12);
     // The distilled cells against the label cells of the same seed, at each depth.
     const soft = ['d2-T2-s1', 'd2-T2-s2'].map((c) => metricsOf(join(out, c)).test.maxPathAccuracy);
     const paired2 = summary.paired.find((p: { depth: number }) => p.depth === 2);
@@ -111,7 +114,7 @@ describe('sdt study and sdt reproduce on tiny runs', () => {
     expect(paired2.meanDifference).toBeCloseTo((soft[0] - accuracies[0] + soft[1] - accuracies[1]) / 2, 12);
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/paired by seed[\s\S]*\| train \| 2 \| 2 \| 2 \|/);
     for (const file of ['report.html', 'report.md', 'depth.svg', 'temperature.svg']) expect(existsSync(join(out, file))).toBe(true);
-    expect(again.stdout).toMatch(/\| soft tree, distilled T = 2 \| 3 \| [\d.]+ ± [\d.]+ % \(n = 2\) \|/);
+    expect(again.stdout).toMatch(/\| soft tree, distilled T = 2 \| 3 \| [\d.]+ ± [\d.]+ % \(n = 2\) \| [\d.]+ ± [\d.]+ % \(n = 2\) \|/);
   }, 240_000);
 
   it('refuses a study folder made with other settings', () => {

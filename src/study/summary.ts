@@ -3,7 +3,7 @@ import { markdownTable } from '../markdownTable.js';
 import type { TransferKind } from '../distill/transfer.js';
 import { compareModels } from '../report/group.js';
 import { formatPercent, summarize, type Stat } from '../report/stats.js';
-import { headlineAccuracy } from '../runs/metrics.js';
+import { headlineAccuracy, type MetricsFile } from '../runs/metrics.js';
 import type { CellKind } from './grid.js';
 import type { CellResult } from './runStudy.js';
 
@@ -13,6 +13,8 @@ export interface SettingSummary {
   temperature: number | null;
   transfer: TransferKind;
   seeds: number[];
+  /** Validation accuracy of the epoch kept (soft trees): what chooses between recipes without looking at the test set. */
+  validation: Stat | null;
   /** Test accuracy of the max path (CART: its only prediction). */
   maxPath: Stat;
   /** Test accuracy of the path-weighted mixture of leaf distributions (soft trees only). */
@@ -37,12 +39,14 @@ export function summarizeCells(cells: CellResult[]): SettingSummary[] {
     const { kind, depth, temperature, transfer } = group[0].cell;
     const tests = group.map((g) => g.metrics.test);
     const committed = tests.map((t) => t.committedShare).filter((v): v is number => typeof v === 'number');
+    const validation = group.map((g) => (g.metrics as MetricsFile).history?.find((e) => e.epoch === g.metrics.bestEpoch)?.validationAccuracy).filter((v): v is number => typeof v === 'number');
     return {
       kind,
       depth,
       temperature,
       transfer,
       seeds: group.map((g) => g.cell.seed),
+      validation: validation.length < group.length ? null : summarize(validation),
       maxPath: summarize(tests.map(headlineAccuracy))!,
       mixture: kind === 'cart' ? null : summarize(tests.map((t) => t.mixtureAccuracy)),
       committed: kind === 'cart' || committed.length < group.length ? null : summarize(committed),
@@ -58,8 +62,8 @@ export const settingLabel = (s: Setting) =>
 const compare = (a: SettingSummary, b: SettingSummary) => compareModels({ ...a, command: a.kind }, { ...b, command: b.kind });
 
 export function summaryTable(settings: SettingSummary[], teacherAccuracy: number, teacherName = 'CNN teacher'): string {
-  return markdownTable(['model', 'depth', 'test accuracy, max path', 'test accuracy, mixture', 'max path ≥ ½ of the probability'], [
-    [teacherName, '—', `${(100 * teacherAccuracy).toFixed(2)} %`, '—', '—'],
-    ...[...settings].sort(compare).map((s) => [settingLabel(s), String(s.depth), formatPercent(s.maxPath), formatPercent(s.mixture), formatPercent(s.committed)]),
+  return markdownTable(['model', 'depth', 'validation accuracy, epoch kept', 'test accuracy, max path', 'test accuracy, mixture', 'max path ≥ ½ of the probability'], [
+    [teacherName, '—', '—', `${(100 * teacherAccuracy).toFixed(2)} %`, '—', '—'],
+    ...[...settings].sort(compare).map((s) => [settingLabel(s), String(s.depth), formatPercent(s.validation), formatPercent(s.maxPath), formatPercent(s.mixture), formatPercent(s.committed)]),
   ]);
 }

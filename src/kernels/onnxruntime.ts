@@ -30,13 +30,7 @@ interface Runtime {
 }
 
 let runtime: Runtime | null = null;
-/** A loaded graph, and the arrays its values pass through when the heap is shared. */
-interface Session {
-  session: NativeSession;
-  scratch: Map<string, Float32Array>;
-}
-
-const sessions = new Map<string, Session>();
+const sessions = new Map<string, NativeSession>();
 
 /**
  * Loads onnxruntime-node with `threads` threads per kernel; false (and nothing changes) when
@@ -61,21 +55,20 @@ export function startOnnxruntime(threads: number): boolean {
 /** Whether kernels run on onnxruntime in this process. */
 export const onnxruntimeActive = () => runtime !== null;
 
-function session(key: string, graph: () => InstanceType<typeof onnx.GraphProto>, threads: number): Session {
+function session(key: string, graph: () => InstanceType<typeof onnx.GraphProto>, threads: number): NativeSession {
   key = `${key} threads ${threads}`;
   let s = sessions.get(key);
   if (!s) {
     const bytes = onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 13 }], graph: graph() })).finish();
-    const native = runtime!.newSession();
-    // One intra-op pool per session, not spinning between calls: the wasm pool runs in between.
-    native.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
+    s = runtime!.newSession();
+    // Its threads do not spin between calls: the wasm kernels run in between on the same cores.
+    s.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
-    s = { session: native, scratch: new Map() };
     sessions.set(key, s);
   }
   return s;
@@ -99,27 +92,11 @@ export function runOnnx(
 ): tf.TensorInfo {
   const s = session(key, graph, oneThread ? 1 : runtime!.threads);
   const out = backend.makeOutput(outShape, 'float32');
-  // Views of the heap, taken after the allocation (which may grow and so move it).
-  const heap = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-  const entries: [string, tf.TensorInfo, number[]][] = Object.entries(inputs).map(([name, t]) => (Array.isArray(t) ? [name, ...t] : [name, t, t.shape]));
-  const outView = heap(out);
-  // onnxruntime refuses memory shared between threads (the threaded wasm heap): there the
-  // values pass through arrays of the session's own, kept from call to call.
-  const shared = outView.buffer instanceof SharedArrayBuffer;
-  const own = (name: string, values: Float32Array) => {
-    if (!shared) return values;
-    const array = s.scratch.get(name)?.length === values.length ? s.scratch.get(name)! : new Float32Array(values.length);
-    s.scratch.set(name, array);
-    return array;
-  };
-  const feeds = Object.fromEntries(entries.map(([name, t, dims]) => {
-    const values = heap(t);
-    const array = own(name, values);
-    if (array !== values) array.set(values);
-    return [name, new runtime!.Tensor('float32', array, dims)];
-  }));
-  const y = own('y', outView);
-  s.session.run(feeds, { y: new runtime!.Tensor('float32', y, outDims) }, {});
-  if (y !== outView) outView.set(y);
+  // Views of the heap, taken after the allocation (which may grow and so move it). The heap
+  // is plain memory: with onnxruntime the wasm backend runs on one thread (backend.ts), and
+  // onnxruntime refuses memory shared between threads.
+  const view = (t: tf.TensorInfo, dims: number[]) => new runtime!.Tensor('float32', backend.typedArrayFromHeap(t) as Float32Array, dims);
+  const feeds = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, Array.isArray(t) ? view(...t) : view(t, t.shape)]));
+  s.run(feeds, { y: view(out, outDims) }, {});
   return out;
 }

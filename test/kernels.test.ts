@@ -51,6 +51,21 @@ describe('wasm convolution gradients', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a fused convolution with a bias and relu (FusedConv2D) matches cpu', async () => {
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const random = randomSource(5);
+      const make = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => random() * 2 - 1), shape);
+      const [x, filter, bias] = [make([2, 9, 9, 3]), make([3, 3, 3, 8]), make([8])];
+      const y = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides: 1, pad: 'same', bias, activation: 'relu' });
+      const values = (await y.data()) as Float32Array;
+      tf.dispose([x, filter, bias, y]);
+      return values;
+    };
+    const reference = await run('cpu');
+    expect(relativeError(await run('wasm'), reference)).toBeLessThan(1e-5);
+  });
+
   /** The bits of a kernel's output (as a flat list of 32-bit words). */
   const bits = async (t: tf.Tensor) => Array.from(new Uint32Array(((await t.data()) as Float32Array).slice().buffer));
 

@@ -51,6 +51,8 @@ export function conv2dKernel(args: KernelArgs, builtin: (args: KernelArgs) => tf
   const { x, filter, bias, preluActivationWeights } = inputs;
   const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = attrs as unknown as tf.FusedConv2DAttrs;
   if (dataFormat !== 'NHWC' || preluActivationWeights || (activation !== undefined && activation !== 'linear' && activation !== 'relu')) return builtin(args);
+  // onnxruntime's Conv takes one bias per output channel; the backend's kernel refuses other shapes in a sentence.
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== filter.shape[3])) return builtin(args);
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
   const { top, bottom, left, right } = info.padInfo;

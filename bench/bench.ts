@@ -12,7 +12,8 @@
  * the mixture Σ P^ℓ Q^ℓ with its class — where PyTorch's `sdt d8 infer` computes the product,
  * the sigmoids, every node's path probability and the balance penalty's averages, but neither
  * the mixture nor an argmax. Training is the whole loop (batches, loss, gradients, Adam) on
- * both sides; CNN inference is teacherLogits against PyTorch's forward pass.
+ * both sides (the CNN without dropout, as the teacher's recipe and PyTorch's CNN have it); CNN
+ * inference is teacherLogits against PyTorch's forward pass.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { oneHot } from '../src/data/oneHot.js';
 import { batchGradients, train } from '../src/distill/train.js';
 import { createSoftTree } from '../src/models/sdt.js';
 import { createTeacher, teacherLearner, teacherLogits } from '../src/models/teacher.js';
+import { CNN_TEACHER_DEFAULTS } from '../src/distill/trainTeacher.js';
 import { readTreeFile, treeFileFrom } from '../src/models/treeFile.js';
 import { createTreePredictor } from '../src/models/treePredictor.js';
 import { predictTree, treeLearner } from '../src/models/sdtBatches.js';
@@ -98,7 +100,7 @@ tree.dispose();
 // (d, e) CNN teacher
 const cnn = createTeacher({ inputShape: [28, 28, 1], classes: K, seed: 1 });
 const cnnTrain = await measure('CNN teacher training (batch 128)', 1024, () =>
-  train(teacherLearner(cnn, 0.25), { x: data.train.x, targets, n: 1024, inputShape: [28, 28, 1], classes: K }, undefined, quietTrain), 3);
+  train(teacherLearner(cnn, CNN_TEACHER_DEFAULTS.dropout), { x: data.train.x, targets, n: 1024, inputShape: [28, 28, 1], classes: K }, undefined, quietTrain), 3);
 const cnnInfer = await measure('CNN teacher inference', 2048, () => teacherLogits(cnn, { ...data.train, n: 2048 }));
 
 const rates: Record<string, number> = { sdtTrain, sdtInfer, cnnTrain, cnnInfer };
@@ -125,10 +127,17 @@ if (args.includes('--profile')) {
     for (let i = 0; i < 3; i++) step();
     // One step's kernel times scatter by a factor of two on a shared machine: average ten.
     const steps = 10;
-    const profile = await tf.profile(() => { for (let i = 0; i < steps; i++) step(); });
+    let wallMs = 0;
+    const profile = await tf.profile(() => {
+      const started = performance.now();
+      for (let i = 0; i < steps; i++) step();
+      wallMs = (performance.now() - started) / steps;
+    });
     const byKernel = new Map<string, number>();
     for (const k of profile.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs / steps : 0));
-    log(`\n${name}: one training step (forward + gradients), time per kernel, mean of ${steps} steps:`);
+    // The teacher's step on onnxruntime is one graph outside tfjs (models/cnnTrainingGraph.ts): no kernels to list.
+    const where = byKernel.size === 0 ? ', all of it one onnxruntime graph' : '; time per kernel';
+    log(`\n${name}: one training step (forward + gradients), ${wallMs.toFixed(1)} ms, mean of ${steps} steps${where}${byKernel.size ? ':' : ''}`);
     [...byKernel.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).forEach(([k, ms]) => log(`  ${k.padEnd(28)} ${ms.toFixed(2).padStart(9)} ms`));
   }
 }

@@ -9,6 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { maxPoolGradConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/MaxPoolGrad.js';
 import { sumConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Sum.js';
 import { initBackend } from '../src/backend.js';
+import { cnnShapeOf } from '../src/models/cnnTrainingGraph.js';
+import { createMlpTeacher } from '../src/models/mlpTeacher.js';
+import { createTeacher, teacherLearner } from '../src/models/teacher.js';
 import { randomSource } from '../src/random.js';
 import { type ConvCase, gradients, product, programCases, relativeError } from './kernelCases.js';
 import { sdt } from './run.js';
@@ -224,4 +227,62 @@ describe('onnxruntime kernels', () => {
     expect(on.versions['onnxruntime-node']).toMatch(/^\d+\.\d+\.\d+$/);
     expect(off.backend).toMatchObject({ name: 'wasm', onnxruntime: false });
   }, 120_000);
+});
+
+describe("the teacher's training step as one onnxruntime graph", () => {
+  beforeAll(async () => {
+    expect((await initBackend('wasm')).onnxruntime).toBe(true);
+  });
+
+  // Another input size, odd (the pools drop a row and a column), two channels and three classes.
+  const shapes = [{ inputShape: [28, 28, 1], classes: 10 }, { inputShape: [13, 11, 2], classes: 3 }];
+
+  it.each(shapes.flatMap((s) => [0, 0.3].map((dropout) => ({ ...s, dropout }))))(
+    'gives the loss and gradients of the gradient tape, dropout masks included: %o',
+    ({ inputShape, classes, dropout }) => {
+      const model = createTeacher({ inputShape, classes, seed: 2 });
+      const learner = teacherLearner(model, dropout, 5);
+      if (!('gradients' in learner)) throw new Error('the teacher trains through the tape, not the graph');
+      const n = 9;
+      const random = randomSource(4);
+      const x = Float32Array.from({ length: n * inputShape.reduce((a, b) => a * b, 1) }, () => random());
+      const targets = new Float32Array(n * classes);
+      for (let i = 0; i < n; i++) targets[i * classes + (i % classes)] = 1;
+      learner.beforeBatch?.(0.5);
+      const ours = learner.gradients(x, targets, n);
+      // The tape's step, as teacher.ts takes it without onnxruntime: the mask's seed is the step's.
+      const maskSeed = 5 * 7919 + Math.round(0.5 * 2 ** 30);
+      const { value, grads } = tf.variableGrads(() => {
+        const h = model.layers.reduce((h, layer, i) => {
+          const input = dropout > 0 && i === model.layers.length - 1 ? tf.dropout(h, dropout, undefined, maskSeed) : h;
+          return layer.apply(input) as tf.Tensor;
+        }, tf.tensor(x, [n, ...inputShape]));
+        return tf.losses.softmaxCrossEntropy(tf.tensor2d(targets, [n, classes]), h) as tf.Scalar;
+      }, learner.trainable);
+      expect(ours.loss).toBeCloseTo(value.dataSync()[0], 5);
+      learner.trainable.forEach((v, i) => expect(relativeError(ours.gradients[i], grads[v.name].dataSync() as Float32Array)).toBeLessThan(1e-5));
+      tf.dispose([value, ...Object.values(grads)]);
+    },
+  );
+
+  it('serves only the conv-relu-pool teacher; any other model keeps the tape', () => {
+    expect(cnnShapeOf(createTeacher({ inputShape: [28, 28, 1], classes: 10, seed: 1 }))).toEqual({
+      input: [28, 28, 1],
+      blocks: [{ filters: 32, kernel: [5, 5] }, { filters: 64, kernel: [5, 5] }],
+      classes: 10,
+    });
+    const mlp = createMlpTeacher({ inputShape: [16], classes: 3, seed: 1, hidden: [8] });
+    expect(cnnShapeOf(mlp)).toBeNull();
+    expect('loss' in teacherLearner(mlp)).toBe(true);
+    const strided = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [12, 12, 1], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+        tfl.layers.maxPooling2d({ poolSize: 2 }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 3 }),
+      ],
+    });
+    expect(cnnShapeOf(strided)).toBeNull();
+    expect('loss' in teacherLearner(strided)).toBe(true);
+  });
 });

@@ -55,7 +55,9 @@ export function startOnnxruntime(threads: number): boolean {
 /** Whether kernels run on onnxruntime in this process. */
 export const onnxruntimeActive = () => runtime !== null;
 
-function session(key: string, graph: () => InstanceType<typeof onnx.GraphProto>, threads: number): NativeSession {
+type Graph = () => InstanceType<typeof onnx.GraphProto>;
+
+function session(key: string, graph: Graph, threads: number): NativeSession {
   key = `${key} threads ${threads}`;
   let s = sessions.get(key);
   if (!s) {
@@ -85,7 +87,7 @@ export type OnnxInput = tf.TensorInfo | [tf.TensorInfo, number[]];
 export function runOnnx(
   backend: WasmBackend,
   key: string,
-  graph: () => InstanceType<typeof onnx.GraphProto>,
+  graph: Graph,
   inputs: Record<string, OnnxInput>,
   outShape: number[],
   { outDims = outShape, oneThread = false }: { outDims?: number[]; oneThread?: boolean } = {},
@@ -99,4 +101,17 @@ export function runOnnx(
   const feeds = Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, Array.isArray(t) ? view(...t) : view(t, t.shape)]));
   s.run(feeds, { y: view(out, outDims) }, {});
   return out;
+}
+
+/**
+ * Runs the graph `key` (built by `graph` on first use) on all the threads given to
+ * startOnnxruntime, with float32 arrays in and out: `inputs` and `outputs` are [array, dims]
+ * pairs by name, the outputs written in place. For a whole computation that lives outside
+ * the tfjs backend, such as the teacher's training step (models/cnnTrainingGraph.ts).
+ */
+export function runOnnxArrays(key: string, graph: Graph, inputs: Record<string, [Float32Array, number[]]>, outputs: Record<string, [Float32Array, number[]]>): void {
+  const s = session(key, graph, runtime!.threads);
+  const tensors = (pairs: Record<string, [Float32Array, number[]]>) =>
+    Object.fromEntries(Object.entries(pairs).map(([name, [data, dims]]) => [name, new runtime!.Tensor('float32', data, dims)]));
+  s.run(tensors(inputs), tensors(outputs), {});
 }

@@ -8,6 +8,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../data/dataset.js';
 import { argMaxRows } from '../data/rows.js';
 import { accuracy } from '../eval/metrics.js';
+import { onnxruntimeActive } from '../kernels/onnxruntime.js';
+import { cnnGraphGradients, cnnShapeOf } from './cnnTrainingGraph.js';
 import type { Learner } from './learner.js';
 import { createMlpTeacher } from './mlpTeacher.js';
 
@@ -77,6 +79,8 @@ export function teacherLogits(model: tfl.LayersModel, split: Split): Float32Arra
  * tfjs Dropout layer draws the same mask at every call, so the mask's seed is derived from
  * the training step instead (deterministic, and the same after a resume). The last layer's
  * mask uses the step's seed itself, each earlier one the seed plus its distance from the end.
+ * With onnxruntime running, the CNN's whole step is one onnxruntime graph instead of the tape
+ * (cnnTrainingGraph.ts: the same loss, masks and gradients, about 1.3× as fast).
  */
 export function teacherLearner(model: tfl.LayersModel, dropout = 0, seed = 1): Learner {
   const K = model.outputs[0].shape[1] as number;
@@ -89,9 +93,14 @@ export function teacherLearner(model: tfl.LayersModel, dropout = 0, seed = 1): L
       const input = dropped ? tf.dropout(h, dropout, undefined, maskSeed + (last - i)) : h;
       return layer.apply(input) as tf.Tensor;
     }, x);
+  const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const shape = onnxruntimeActive() ? cnnShapeOf(model) : null;
+  const step = shape
+    ? { gradients: cnnGraphGradients(shape, trainable, dropout, () => maskSeed) }
+    : { loss: (x: tf.Tensor, targets: tf.Tensor2D) => tf.losses.softmaxCrossEntropy(targets, logits(x)) as tf.Scalar };
   return {
-    trainable: model.trainableWeights.map((w) => w.read() as tf.Variable),
-    loss: (x, targets) => tf.losses.softmaxCrossEntropy(targets, logits(x)) as tf.Scalar,
+    trainable,
+    ...step,
     beforeBatch: (progress) => (maskSeed = seed * 7919 + Math.round(progress * 2 ** 30)),
     accuracy: (split) => accuracy(argMaxRows(teacherLogits(model, split), K), split.y),
     snapshot: () => model.getWeights().map((w) => (w.dataSync() as Float32Array).slice()),

@@ -4,11 +4,12 @@
  * this file as a program (`node --import tsx test/kernelCases.ts`) under other settings
  * (SDT_ONNXRUNTIME=0, SDT_WASM_THREADS=1 or 2); it then prints one JSON object: whether
  * onnxruntime ran the kernels, each case's largest error against cpu, and the bits of each
- * wasm result as a hash.
+ * wasm result (and of the teacher's onnxruntime graphs) as a hash.
  */
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend.js';
+import { createTeacher, teacherLearner, teacherLogits } from '../src/models/teacher.js';
 import { randomSource } from '../src/random.js';
 
 export type ConvCase = { n: number; h: number; w: number; ci: number; co: number; k: number; stride: number; pad: 'same' | 'valid' };
@@ -94,5 +95,15 @@ if (process.argv[1]?.endsWith('kernelCases.ts')) {
     errors.push(relativeError(ours, reference));
     bits.push(hash(ours));
   }
+  // The teacher's graphs (models/cnnTrainingGraph.ts): a training step's gradients (batches of
+  // 32 and 9: blocked and plain filter gradients) and the logits.
+  const teacher = createTeacher({ inputShape: [28, 28, 1], classes: 10, seed: 1 });
+  const learner = teacherLearner(teacher);
+  const random = randomSource(5);
+  const x = Float32Array.from({ length: 37 * 784 }, () => random());
+  const targets = Float32Array.from({ length: 37 * 10 }, (_, i) => (i % 11 === 0 ? 1 : 0));
+  for (const n of [32, 9])
+    if ('gradients' in learner) bits.push(...learner.gradients(x.subarray(0, n * 784), targets.subarray(0, n * 10), n).gradients.map(hash));
+  bits.push(hash(teacherLogits(teacher, { x, y: new Int32Array(37), n: 37 })));
   console.log(JSON.stringify({ onnxruntime: backend.onnxruntime, threads: backend.threads, errors, bits }));
 }

@@ -11,7 +11,7 @@ import { sumConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Sum.js';
 import { initBackend } from '../src/backend.js';
 import { cnnShapeOf } from '../src/models/cnnTrainingGraph.js';
 import { createMlpTeacher } from '../src/models/mlpTeacher.js';
-import { createTeacher, teacherLearner } from '../src/models/teacher.js';
+import { createTeacher, teacherLearner, teacherLogits } from '../src/models/teacher.js';
 import { randomSource } from '../src/random.js';
 import { type ConvCase, gradients, product, programCases, relativeError } from './kernelCases.js';
 import { sdt } from './run.js';
@@ -181,7 +181,8 @@ describe('the threaded wasm backend', () => {
     const scratch = mkdtempSync(join(tmpdir(), 'sdt-threads-'));
     const run = (threads: string) => {
       const out = join(scratch, `t${threads}`);
-      const result = sdt(['teacher', '--limit', '300', '--epochs', '1', '--batch-size', '50', '--quiet', '--out', out], { SDT_WASM_THREADS: threads });
+      // Batches of 32 and one of the rest: both kinds of filter gradient of cnnTrainingGraph.ts.
+      const result = sdt(['teacher', '--limit', '300', '--epochs', '1', '--batch-size', '32', '--quiet', '--out', out], { SDT_WASM_THREADS: threads });
       expect(result.code).toBe(0); // a pool worker keeping the process alive would time out here
       return { weights: readFileSync(join(out, 'weights.bin')), manifest: JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) };
     };
@@ -204,7 +205,7 @@ describe('onnxruntime kernels', () => {
     return JSON.parse(result.stdout) as { onnxruntime: boolean; threads: number; errors: number[]; bits: string[] };
   };
 
-  it('run the convolutions and large products here, match cpu, and give the same bits on one thread and on two', () => {
+  it("run the convolutions and large products here, match cpu, and give the same bits on one thread and on two (the teacher's graphs too)", () => {
     const [one, two] = [runCases({ SDT_WASM_THREADS: '1' }), runCases({ SDT_WASM_THREADS: '2' })];
     expect(one).toMatchObject({ onnxruntime: true, threads: 1 });
     expect(two).toMatchObject({ onnxruntime: true, threads: 2 });
@@ -229,7 +230,7 @@ describe('onnxruntime kernels', () => {
   }, 120_000);
 });
 
-describe("the teacher's training step as one onnxruntime graph", () => {
+describe('the CNN teacher as onnxruntime graphs', () => {
   beforeAll(async () => {
     expect((await initBackend('wasm')).onnxruntime).toBe(true);
   });
@@ -243,7 +244,7 @@ describe("the teacher's training step as one onnxruntime graph", () => {
       const model = createTeacher({ inputShape, classes, seed: 2 });
       const learner = teacherLearner(model, dropout, 5);
       if (!('gradients' in learner)) throw new Error('the teacher trains through the tape, not the graph');
-      const n = 9;
+      const n = inputShape[2] === 1 ? 32 : 9; // 32: the blocked (NCHWc) filter gradient; 9: the plain one
       const random = randomSource(4);
       const x = Float32Array.from({ length: n * inputShape.reduce((a, b) => a * b, 1) }, () => random());
       const targets = new Float32Array(n * classes);
@@ -264,6 +265,16 @@ describe("the teacher's training step as one onnxruntime graph", () => {
       tf.dispose([value, ...Object.values(grads)]);
     },
   );
+
+  it("gives model.predict's logits, in one graph too", () => {
+    const model = createTeacher({ inputShape: [28, 28, 1], classes: 10, seed: 3 });
+    const random = randomSource(8);
+    const n = 37;
+    const x = Float32Array.from({ length: n * 784 }, () => random());
+    const ours = teacherLogits(model, { x, y: new Int32Array(n), n });
+    const reference = tf.tidy(() => (model.predict(tf.tensor(x, [n, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array);
+    expect(relativeError(ours, reference)).toBeLessThan(1e-5);
+  });
 
   it('serves only the conv-relu-pool teacher; any other model keeps the tape', () => {
     expect(cnnShapeOf(createTeacher({ inputShape: [28, 28, 1], classes: 10, seed: 1 }))).toEqual({

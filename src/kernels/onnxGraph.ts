@@ -15,20 +15,27 @@ export function tensor(name: string, dims: number[], values: Float32Array | Floa
   return onnx.TensorProto.create({ name, dims, dataType, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) });
 }
 
-/** One operator; attributes are integers or lists of integers (all that sdt's graphs use). */
-export function node(opType: string, inputs: string[], outputs: string[], attributes: Record<string, number | number[]> = {}) {
-  const { INT, INTS } = onnx.AttributeProto.AttributeType;
+/** onnxruntime's blocked-layout (NCHWc) operators. */
+export const NCHWC = 'com.microsoft.nchwc';
+
+/** One operator of `domain` (default: ONNX's own); attributes are integers, lists of integers or strings. */
+export function node(opType: string, inputs: string[], outputs: string[], attributes: Record<string, number | number[] | string> = {}, domain = '') {
+  const { INT, INTS, STRING } = onnx.AttributeProto.AttributeType;
   return onnx.NodeProto.create({
     opType,
+    domain,
     input: inputs,
     output: outputs,
     name: outputs[0],
     attribute: Object.entries(attributes).map(([name, v]) =>
-      Array.isArray(v) ? onnx.AttributeProto.create({ name, ints: v, type: INTS }) : onnx.AttributeProto.create({ name, i: v, type: INT }),
+      typeof v === 'string'
+        ? onnx.AttributeProto.create({ name, s: new TextEncoder().encode(v), type: STRING })
+        : Array.isArray(v)
+          ? onnx.AttributeProto.create({ name, ints: v, type: INTS })
+          : onnx.AttributeProto.create({ name, i: v, type: INT }),
     ),
   });
 }
-
 /** A graph input or output; a string dimension is symbolic (any size). */
 export function valueInfo(name: string, elemType: number, dims: (number | string)[]) {
   return onnx.ValueInfoProto.create({

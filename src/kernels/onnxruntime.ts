@@ -13,14 +13,15 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import { onnx } from './onnxGraph.js';
+import { FLOAT, NCHWC, node, onnx, valueInfo } from './onnxGraph.js';
 import type { WasmBackend } from './wasmOps.js';
 
 const require = createRequire(import.meta.url);
 
 interface NativeSession {
   loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: object): void;
-  run(feeds: Record<string, unknown>, fetches: Record<string, unknown>, options: object): void;
+  /** Writes into the fetches given as tensors; returns the outputs it made for those given as null. */
+  run(feeds: Record<string, unknown>, fetches: Record<string, unknown>, options: object): Record<string, unknown>;
 }
 
 interface Runtime {
@@ -61,7 +62,7 @@ function session(key: string, graph: Graph, threads: number): NativeSession {
   key = `${key} threads ${threads}`;
   let s = sessions.get(key);
   if (!s) {
-    const bytes = onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 13 }], graph: graph() })).finish();
+    const bytes = onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 13 }, { domain: NCHWC, version: 1 }], graph: graph() })).finish();
     s = runtime!.newSession();
     // Its threads do not spin between calls: the wasm kernels run in between on the same cores.
     s.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
@@ -70,6 +71,8 @@ function session(key: string, graph: Graph, threads: number): NativeSession {
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       extra: { session: { intra_op: { allow_spinning: '0' } } },
+      // Its warnings are about its own graph rewriting, not the user's run; errors still throw.
+      logSeverityLevel: 3,
     });
     sessions.set(key, s);
   }
@@ -114,4 +117,32 @@ export function runOnnxArrays(key: string, graph: Graph, inputs: Record<string, 
   const tensors = (pairs: Record<string, [Float32Array, number[]]>) =>
     Object.fromEntries(Object.entries(pairs).map(([name, [data, dims]]) => [name, new runtime!.Tensor('float32', data, dims)]));
   s.run(tensors(inputs), tensors(outputs), {});
+}
+
+let block: number | undefined;
+
+/**
+ * The channel block of onnxruntime's NCHWc kernels on this machine (16 with AVX-512, 8 with
+ * AVX2), found by reordering four channels into it; 1 where there are none. Graphs that
+ * reorder their own weights into the blocked layout need it (models/cnnTrainingGraph.ts).
+ */
+export function nchwcBlock(): number {
+  if (block !== undefined) return block;
+  const dims = [1, 4, 1, 1];
+  const graph = () =>
+    onnx.GraphProto.create({
+      name: 'nchwcBlock',
+      input: [valueInfo('x', FLOAT, dims)],
+      output: [valueInfo('y', FLOAT, [1, 'block', 1, 1])],
+      node: [node('ReorderInput', ['x'], ['y'], {}, NCHWC)],
+    });
+  try {
+    const feeds = { x: new runtime!.Tensor('float32', new Float32Array(4), dims) };
+    const { y } = session('nchwcBlock', graph, 1).run(feeds, { y: null }, {}) as { y: { dims: number[] } };
+    // Where MLAS has no blocked kernels its block is 1, and four channels stay four.
+    return (block = y.dims[1] >= 8 ? y.dims[1] : 1);
+  } catch {
+    // no NCHWc kernels here
+  }
+  return (block = 1);
 }

@@ -135,7 +135,7 @@ if (args.includes('--profile')) {
     });
     const byKernel = new Map<string, number>();
     for (const k of profile.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs / steps : 0));
-    // The teacher's step on onnxruntime is one graph outside tfjs (models/cnnTrainingGraph.ts): no kernels to list.
+    // The teacher's step on onnxruntime is one graph outside tfjs (models/cnnGraphs.ts): no kernels to list.
     const where = byKernel.size === 0 ? ', all of it one onnxruntime graph' : '; time per kernel';
     log(`\n${name}: one training step (forward + gradients), ${wallMs.toFixed(1)} ms, mean of ${steps} steps${where}${byKernel.size ? ':' : ''}`);
     [...byKernel.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).forEach(([k, ms]) => log(`  ${k.padEnd(28)} ${ms.toFixed(2).padStart(9)} ms`));

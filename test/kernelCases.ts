@@ -95,7 +95,7 @@ if (process.argv[1]?.endsWith('kernelCases.ts')) {
     errors.push(relativeError(ours, reference));
     bits.push(hash(ours));
   }
-  // The teacher's graphs (models/cnnTrainingGraph.ts): a training step's gradients (batches of
+  // The teacher's graphs (models/cnnGraphs.ts): a training step's gradients (batches of
   // 32 and 9: blocked and plain filter gradients) and the logits.
   const teacher = createTeacher({ inputShape: [28, 28, 1], classes: 10, seed: 1 });
   const learner = teacherLearner(teacher);

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { maxPoolGradConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/MaxPoolGrad.js';
 import { sumConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Sum.js';
 import { initBackend } from '../src/backend.js';
-import { cnnShapeOf } from '../src/models/cnnTrainingGraph.js';
+import { cnnShapeOf } from '../src/models/cnnGraphs.js';
 import { createMlpTeacher } from '../src/models/mlpTeacher.js';
 import { createTeacher, teacherLearner, teacherLogits } from '../src/models/teacher.js';
 import { randomSource } from '../src/random.js';
@@ -181,7 +181,7 @@ describe('the threaded wasm backend', () => {
     const scratch = mkdtempSync(join(tmpdir(), 'sdt-threads-'));
     const run = (threads: string) => {
       const out = join(scratch, `t${threads}`);
-      // Batches of 32 and one of the rest: both kinds of filter gradient of cnnTrainingGraph.ts.
+      // Batches of 32 and one of the rest: both kinds of filter gradient of cnnGraphs.ts.
       const result = sdt(['teacher', '--limit', '300', '--epochs', '1', '--batch-size', '32', '--quiet', '--out', out], { SDT_WASM_THREADS: threads });
       expect(result.code).toBe(0); // a pool worker keeping the process alive would time out here
       return { weights: readFileSync(join(out, 'weights.bin')), manifest: JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) };

@@ -32,7 +32,7 @@ describe('the CNN teacher', () => {
     again.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - a.testLogits[i]))));
     expect(worst).toBeLessThan(1e-5);
     expect(a.testAccuracy).toBeGreaterThan(0.3);
-    // The logits are model.predict's, computed in one onnxruntime graph (cnnTrainingGraph.ts): equal to float rounding.
+    // The logits are model.predict's, computed in one onnxruntime graph (cnnGraphs.ts): equal to float rounding.
     const byPredict = tf.tidy(() => (loaded.predict(tf.tensor(dataset.test.x, [dataset.test.n, 28, 28, 1])) as tf.Tensor).dataSync());
     let apart = 0;
     again.forEach((v, i) => (apart = Math.max(apart, Math.abs(v - byPredict[i]) / Math.max(1, Math.abs(byPredict[i])))));

@@ -110,7 +110,7 @@ export function runOnnx(
  * Runs the graph `key` (built by `graph` on first use) on all the threads given to
  * startOnnxruntime, with float32 arrays in and out: `inputs` and `outputs` are [array, dims]
  * pairs by name, the outputs written in place. For a whole computation that lives outside
- * the tfjs backend, such as the teacher's training step (models/cnnTrainingGraph.ts).
+ * the tfjs backend, such as the teacher's training step (models/cnnGraphs.ts).
  */
 export function runOnnxArrays(key: string, graph: Graph, inputs: Record<string, [Float32Array, number[]]>, outputs: Record<string, [Float32Array, number[]]>): void {
   const s = session(key, graph, runtime!.threads);
@@ -124,7 +124,7 @@ let block: number | undefined;
 /**
  * The channel block of onnxruntime's NCHWc kernels on this machine (16 with AVX-512, 8 with
  * AVX2), found by reordering four channels into it; 1 where there are none. Graphs that
- * reorder their own weights into the blocked layout need it (models/cnnTrainingGraph.ts).
+ * reorder their own weights into the blocked layout need it (models/cnnGraphs.ts).
  */
 export function nchwcBlock(): number {
   if (block !== undefined) return block;

@@ -9,7 +9,7 @@ import type { Split } from '../data/dataset.js';
 import { argMaxRows } from '../data/rows.js';
 import { accuracy } from '../eval/metrics.js';
 import { onnxruntimeActive } from '../kernels/onnxruntime.js';
-import { cnnGraphGradients, cnnLogits, cnnShapeOf } from './cnnTrainingGraph.js';
+import { cnnGraphGradients, cnnLogits, cnnShapeOf } from './cnnGraphs.js';
 import type { Learner } from './learner.js';
 import { createMlpTeacher } from './mlpTeacher.js';
 
@@ -54,13 +54,14 @@ export function teacherArchOf(model: tfl.LayersModel): TeacherArch {
 /**
  * Examples per forward pass, all of them in one batch: model.predict's own default batch of
  * 32 ran the CNN at half the speed (measured on the idle machine, 4,000 images: 750–850
- * images/s at 32, 1,140 at 128, 1,590–1,800 at 500), with the same logits bit for bit.
+ * images/s at 32, 1,140 at 128, 1,590–1,800 at 500), with the same logits bit for bit. The
+ * onnxruntime graph gains little beyond 128 (7,350 images/s there, 7,700 at 500).
  */
 const CHUNK = 500;
 
 /**
  * The teacher's logits for every example of a split, [n, K]. With onnxruntime running, the
- * CNN's forward pass is one onnxruntime graph (cnnTrainingGraph.ts: convolutions in the NCHWc
+ * CNN's forward pass is one onnxruntime graph (cnnGraphs.ts: convolutions in the NCHWc
  * layout, bias and relu fused), about 2.5× as fast as model.predict through tfjs's kernels,
  * with the same logits to float rounding.
  */
@@ -92,7 +93,7 @@ export function teacherLogits(model: tfl.LayersModel, split: Split): Float32Arra
  * the training step instead (deterministic, and the same after a resume). The last layer's
  * mask uses the step's seed itself, each earlier one the seed plus its distance from the end.
  * With onnxruntime running, the CNN's whole step is one onnxruntime graph instead of the tape
- * (cnnTrainingGraph.ts: the same loss, masks and gradients, about 1.3× as fast).
+ * (cnnGraphs.ts: the same loss, masks and gradients, about twice as fast).
  */
 export function teacherLearner(model: tfl.LayersModel, dropout = 0, seed = 1): Learner {
   const K = model.outputs[0].shape[1] as number;

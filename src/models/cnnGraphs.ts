@@ -1,10 +1,12 @@
 /**
- * The CNN teacher's whole training step (forward pass, loss and every gradient) as one ONNX
- * graph run by onnxruntime (kernels/onnxruntime.ts). Through tfjs the same step is about
- * twenty kernels on the wasm backend, each convolution transposed from NHWC to onnxruntime's
- * NCHW and back; here the activations stay NCHW in onnxruntime's memory from the input to the
- * logits, the convolutions' bias and relu are fused, and only the weights and the batch cross.
- * Measured on the 2-core build machine (batch 128): about 170 ms against 225 (bench/README.md).
+ * The CNN teacher as two ONNX graphs run by onnxruntime (kernels/onnxruntime.ts): its whole
+ * training step (forward pass, loss and every gradient) and its forward pass alone, the
+ * logits. Through tfjs the training step is about twenty kernels on the wasm backend, each
+ * convolution transposed from NHWC to onnxruntime's NCHW and back; here the activations stay
+ * in onnxruntime's memory from the input to the logits, in the NCHWc layout around each
+ * convolution, its bias and relu fused, and only the weights and the batch cross. Measured
+ * on the 2-core build machine (batch 128): a training step in about 105 ms against 225, and
+ * the logits at about 7,700 images/s against 2,700 (bench/README.md has the committed runs).
  *
  * It serves the teacher createTeacher builds (teacher.ts): blocks of a 'same' convolution
  * with relu and a 2×2 max pool, then the dense layer of logits; `cnnShapeOf` says whether a

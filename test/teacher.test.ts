@@ -11,6 +11,7 @@ import { MILD } from '../src/data/augment.js';
 import { expectOneSentence, sdt, SKLEARN } from './run.js';
 import { teacherLogits } from '../src/models/teacher.js';
 import { loadTeacher } from '../src/models/teacherFile.js';
+import { dropoutMask } from '../src/models/dropoutMask.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sdt-teacher-'));
 
@@ -100,5 +101,23 @@ describe('the warmup-cosine schedule', () => {
     for (const p of [0, 0.3, 0.7, 1]) {
       expect(learningRateAt(1e-3, 'warmup-cosine', p, 0)).toBeCloseTo(learningRateAt(1e-3, 'cosine', p, 0.5), 15);
     }
+  });
+});
+
+describe('the dropout mask', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it.each([
+    [128 * 3136, 0.25, 7],
+    [1000, 0.5, 123456789],
+    [77, 0.1, 0],
+    [5000, 0.9, 2 ** 30 + 3],
+  ])("is tf.dropout's, bit for bit: %i values at rate %f, seed %i", (size, rate, seed) => {
+    const reference = tf.tidy(() => tf.dropout(tf.ones([size]), rate, undefined, seed).dataSync());
+    const ours = dropoutMask(size, rate, seed);
+    expect(Buffer.compare(Buffer.from(ours.buffer), Buffer.from(reference.buffer, reference.byteOffset, reference.byteLength))).toBe(0);
+    expect(new Set(ours).size).toBe(2); // 0 and 1/keep
   });
 });

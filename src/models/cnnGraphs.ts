@@ -21,10 +21,11 @@
  *   dbias_b = Σ dc_b,   da_b = conv(dc_b, W_b rotated by 180° with its channel axes swapped)
  * The same bits come out on any number of threads (tested).
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { FLOAT, INT64, NCHWC, node, onnx, tensor, valueInfo } from '../kernels/onnxGraph.js';
 import { nchwcBlock, runOnnxArrays } from '../kernels/onnxruntime.js';
+import { dropoutMask } from './dropoutMask.js';
 
 /** The teacher's sizes: input [H, W, C], each block's filters and kernel, the classes. */
 export interface CnnShape {
@@ -219,7 +220,7 @@ export function cnnTrainingGraph(shape: CnnShape, n: number, dropout: boolean, b
 export function cnnGraphGradients(shape: CnnShape, weights: tf.Variable[], dropout: number, maskSeed: () => number) {
   return (x: Float32Array, targets: Float32Array, n: number): { loss: number; gradients: Float32Array[] } => {
     const { inputs, outputs, features } = cnnTrainingIo(shape, n, dropout > 0);
-    const mask = dropout > 0 ? tf.tidy(() => tf.dropout(tf.ones([n, features]), dropout, undefined, maskSeed()).dataSync() as Float32Array) : null;
+    const mask = dropout > 0 ? dropoutMask(n * features, dropout, maskSeed()) : null;
     const arrays = [x, ...weights.map((w) => w.dataSync() as Float32Array), targets, ...(mask ? [mask] : [])];
     const results = outputs.map(([, dims]) => new Float32Array(dims.reduce((a, b) => a * b, 1)));
     runOnnxArrays(

@@ -115,6 +115,21 @@ describe('sdt report', () => {
     expect(cells.slice(4, 9)).toEqual(['—', metrics(cell).parameters.toLocaleString('en'), '—', '—', '—']);
   });
 
+  it('leaves out the reproductions it finds (they would count a run twice), and reports one named', () => {
+    const study = join(scratch, 'study-with-reproduction');
+    for (const folder of ['d3-s1', 'reproduction-d3-s1']) {
+      mkdirSync(join(study, folder), { recursive: true });
+      for (const name of ['manifest.json', 'metrics.json']) copyFileSync(join(runs, 'd3-s1', name), join(study, folder, name));
+    }
+    writeFileSync(join(study, 'reproduction-d3-s1', 'reproduction.json'), JSON.stringify({ of: join(study, 'd3-s1'), rows: [] }));
+    const searched = sdt(['report', study, '--out', join(scratch, 'report-searched'), '--quiet']);
+    ok(searched);
+    expect(JSON.parse(readFileSync(join(scratch, 'report-searched', 'report.json'), 'utf8')).rows[0].runs).toHaveLength(1);
+    const named = sdt(['report', join(study, 'reproduction-d3-s1'), '--out', join(scratch, 'report-named'), '--quiet']);
+    ok(named);
+    expect(JSON.parse(readFileSync(join(scratch, 'report-named', 'report.json'), 'utf8')).rows[0].runs).toHaveLength(1);
+  });
+
   it('fails with one sentence naming the path: missing folder, folder without runs, broken metrics', () => {
     const missing = join(scratch, 'nowhere');
     expect(expectOneSentence(sdt(['report', missing, '--out', join(scratch, 'r1')]))).toContain(missing);

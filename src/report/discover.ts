@@ -1,8 +1,9 @@
 /**
  * Which run folders a report covers: each argument is a run folder, or a folder holding
- * run folders (a distill job, a study and its cells), searched a few levels down.
+ * run folders (a distill job, a study and its cells), searched a few levels down, where
+ * reproductions are left out.
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SdtError } from '../errors.js';
 
@@ -33,6 +34,9 @@ function manifestCommand(folder: string): string | null {
 }
 
 function collect(folder: string, depth: number, found: string[]): void {
+  // A reproduction (sdt reproduce) makes again a run that is reported where it lies: found by
+  // searching, it would count that run twice (a study's seed, say). Named, it is reported.
+  if (depth > 0 && existsSync(join(folder, 'reproduction.json'))) return;
   const command = manifestCommand(folder);
   if (command !== null && (REPORTED_COMMANDS as readonly string[]).includes(command)) {
     found.push(folder);

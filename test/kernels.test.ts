@@ -235,16 +235,37 @@ describe('the CNN teacher as onnxruntime graphs', () => {
     expect((await initBackend('wasm')).onnxruntime).toBe(true);
   });
 
-  // Another input size, odd (the pools drop a row and a column), two channels and three classes.
-  const shapes = [{ inputShape: [28, 28, 1], classes: 10 }, { inputShape: [13, 11, 2], classes: 3 }];
+  /** conv(relu, same) + 2×2 pool blocks of `kernels` and `filters`, flatten, dense: the shape createTeacher builds, sized otherwise. */
+  const convNet = (inputShape: number[], kernels: [number, number][], filters: number[], classes: number) =>
+    tfl.sequential({
+      layers: [
+        ...kernels.flatMap((kernelSize, i) => [
+          tfl.layers.conv2d({ ...(i === 0 ? { inputShape } : {}), filters: filters[i], kernelSize, padding: 'same', activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 7 + i }) }),
+          tfl.layers.maxPooling2d({ poolSize: 2 }),
+        ]),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }),
+      ],
+    });
+  // The teacher at a batch of 32 (the blocked filter gradient) and of 9 (the plain one); one
+  // of odd size (the pools drop a row and a column) with two channels and three classes; and
+  // one with an even and a non-square kernel (where 'same' pads one side more), 16 input
+  // channels (a blocked first layer) and odd sizes on the blocked filter gradient.
+  const models = [
+    { name: 'the teacher, batch 32', model: () => createTeacher({ inputShape: [28, 28, 1], classes: 10, seed: 2 }), n: 32 },
+    { name: 'the teacher, batch 9', model: () => createTeacher({ inputShape: [28, 28, 1], classes: 10, seed: 2 }), n: 9 },
+    { name: '13×11×2, 3 classes', model: () => createTeacher({ inputShape: [13, 11, 2], classes: 3, seed: 2 }), n: 9 },
+    { name: '10×7×16, kernels 4 and 3×2', model: () => convNet([10, 7, 16], [[4, 4], [3, 2]], [16, 32], 4), n: 16 },
+  ];
 
-  it.each(shapes.flatMap((s) => [0, 0.3].map((dropout) => ({ ...s, dropout }))))(
-    'gives the loss and gradients of the gradient tape, dropout masks included: %o',
-    ({ inputShape, classes, dropout }) => {
-      const model = createTeacher({ inputShape, classes, seed: 2 });
+  it.each(models.flatMap((m) => [0, 0.3].map((dropout) => ({ ...m, dropout }))))(
+    'gives the loss and gradients of the gradient tape, dropout masks included: $name, dropout $dropout',
+    ({ model: build, n, dropout }) => {
+      const model = build();
+      const inputShape = model.inputs[0].shape.slice(1) as number[];
+      const classes = model.outputs[0].shape[1] as number;
       const learner = teacherLearner(model, dropout, 5);
       if (!('gradients' in learner)) throw new Error('the teacher trains through the tape, not the graph');
-      const n = inputShape[2] === 1 ? 32 : 9; // 32: the blocked (NCHWc) filter gradient; 9: the plain one
       const random = randomSource(4);
       const x = Float32Array.from({ length: n * inputShape.reduce((a, b) => a * b, 1) }, () => random());
       const targets = new Float32Array(n * classes);
@@ -266,14 +287,16 @@ describe('the CNN teacher as onnxruntime graphs', () => {
     },
   );
 
-  it("gives model.predict's logits, in one graph too", () => {
-    const model = createTeacher({ inputShape: [28, 28, 1], classes: 10, seed: 3 });
+  it.each(models.filter((m) => m.n === 9 || m.n === 16))("gives model.predict's logits, in one graph too, for 37 examples and for 1: $name", ({ model: build }) => {
+    const model = build();
+    const inputShape = model.inputs[0].shape.slice(1) as number[];
     const random = randomSource(8);
-    const n = 37;
-    const x = Float32Array.from({ length: n * 784 }, () => random());
-    const ours = teacherLogits(model, { x, y: new Int32Array(n), n });
-    const reference = tf.tidy(() => (model.predict(tf.tensor(x, [n, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array);
-    expect(relativeError(ours, reference)).toBeLessThan(1e-5);
+    for (const n of [37, 1]) {
+      const x = Float32Array.from({ length: n * inputShape.reduce((a, b) => a * b, 1) }, () => random());
+      const ours = teacherLogits(model, { x, y: new Int32Array(n), n });
+      const reference = tf.tidy(() => (model.predict(tf.tensor(x, [n, ...inputShape])) as tf.Tensor).dataSync() as Float32Array);
+      expect(relativeError(ours, reference)).toBeLessThan(1e-5);
+    }
   });
 
   it('serves only the conv-relu-pool teacher; any other model keeps the tape', () => {
@@ -295,5 +318,18 @@ describe('the CNN teacher as onnxruntime graphs', () => {
     });
     expect(cnnShapeOf(strided)).toBeNull();
     expect('loss' in teacherLearner(strided)).toBe(true);
+    const channelsFirst = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
+        tfl.layers.maxPooling2d({ poolSize: 2 }),
+        tfl.layers.flatten({ dataFormat: 'channelsFirst' }),
+        tfl.layers.dense({ units: 3 }),
+      ],
+    });
+    expect(cnnShapeOf(channelsFirst)).toBeNull();
+    const frozen = createTeacher({ inputShape: [28, 28, 1], classes: 10, seed: 1 });
+    frozen.layers[2].trainable = false;
+    expect(cnnShapeOf(frozen)).toBeNull();
+    expect('loss' in teacherLearner(frozen)).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
@@ -115,7 +115,7 @@ describe('sdt report', () => {
     expect(cells.slice(4, 9)).toEqual(['—', metrics(cell).parameters.toLocaleString('en'), '—', '—', '—']);
   });
 
-  it('leaves out the reproductions it finds (they would count a run twice), and reports one named', () => {
+  it('leaves out a reproduction of a run it finds too (it would count that run twice), and reports one named or alone', () => {
     const study = join(scratch, 'study-with-reproduction');
     for (const folder of ['d3-s1', 'reproduction-d3-s1']) {
       mkdirSync(join(study, folder), { recursive: true });
@@ -128,6 +128,12 @@ describe('sdt report', () => {
     const named = sdt(['report', join(study, 'reproduction-d3-s1'), '--out', join(scratch, 'report-named'), '--quiet']);
     ok(named);
     expect(JSON.parse(readFileSync(join(scratch, 'report-named', 'report.json'), 'utf8')).rows[0].runs).toHaveLength(1);
+    // Its original elsewhere (the path it records moved with copied results): the reproduction is the run found.
+    const alone = join(scratch, 'reproductions-only');
+    mkdirSync(alone);
+    cpSync(join(study, 'reproduction-d3-s1'), join(alone, 'reproduction-d3-s1'), { recursive: true });
+    ok(sdt(['report', alone, '--out', join(scratch, 'report-alone'), '--quiet']));
+    expect(JSON.parse(readFileSync(join(scratch, 'report-alone', 'report.json'), 'utf8')).rows[0].runs).toHaveLength(1);
   });
 
   it('fails with one sentence naming the path: missing folder, folder without runs, broken metrics', () => {

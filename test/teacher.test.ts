@@ -114,10 +114,15 @@ describe('the dropout mask', () => {
     [1000, 0.5, 123456789],
     [77, 0.1, 0],
     [5000, 0.9, 2 ** 30 + 3],
+    [400, 1e-8, 15962], // u + keep rounds to 2 at index 306: tf.dropout doubles that value
+    [50, 0, 3], // tf.dropout leaves x as it is
   ])("is tf.dropout's, bit for bit: %i values at rate %f, seed %i", (size, rate, seed) => {
     const reference = tf.tidy(() => tf.dropout(tf.ones([size]), rate, undefined, seed).dataSync());
     const ours = dropoutMask(size, rate, seed);
     expect(Buffer.compare(Buffer.from(ours.buffer), Buffer.from(reference.buffer, reference.byteOffset, reference.byteLength))).toBe(0);
-    expect(new Set(ours).size).toBe(2); // 0 and 1/keep
+  });
+
+  it('refuses a rate outside [0, 1), as tf.dropout does', () => {
+    for (const rate of [1, -0.1, Number.NaN]) expect(() => dropoutMask(10, rate, 1)).toThrow(/dropout rate is in \[0, 1\)/);
   });
 });

@@ -36,6 +36,7 @@ export function node(opType: string, inputs: string[], outputs: string[], attrib
     ),
   });
 }
+
 /** A graph input or output; a string dimension is symbolic (any size). */
 export function valueInfo(name: string, elemType: number, dims: (number | string)[]) {
   return onnx.ValueInfoProto.create({

@@ -113,10 +113,14 @@ export function runOnnx(
  * the tfjs backend, such as the teacher's training step (models/cnnGraphs.ts).
  */
 export function runOnnxArrays(key: string, graph: Graph, inputs: Record<string, [Float32Array, number[]]>, outputs: Record<string, [Float32Array, number[]]>): void {
-  const s = session(key, graph, runtime!.threads);
   const tensors = (pairs: Record<string, [Float32Array, number[]]>) =>
     Object.fromEntries(Object.entries(pairs).map(([name, [data, dims]]) => [name, new runtime!.Tensor('float32', data, dims)]));
-  s.run(tensors(inputs), tensors(outputs), {});
+  try {
+    session(key, graph, runtime!.threads).run(tensors(inputs), tensors(outputs), {});
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new Error(`onnxruntime could not run the graph "${key}" (${reason}); SDT_ONNXRUNTIME=0 runs without it.`);
+  }
 }
 
 let block: number | undefined;

@@ -52,7 +52,11 @@ export function cnnShapeOf(model: tfl.LayersModel): CnnShape | null {
   }
   const [flatten, dense] = layers.slice(i);
   if (blocks.length === 0 || layers.length !== i + 2 || flatten.name !== 'Flatten' || dense.name !== 'Dense') return null;
+  // A channels-first Flatten reads the features in another order than the graph's.
+  if ((flatten.config.dataFormat ?? 'channelsLast') !== 'channelsLast') return null;
   if (dense.config.activation !== 'linear' || !dense.config.useBias) return null;
+  // The graphs take every weight and return every gradient; a frozen layer is the tape's to handle.
+  if (model.layers.some((layer) => !layer.trainable)) return null;
   const input = model.inputs[0].shape.slice(1) as [number, number, number];
   return { input, blocks, classes: dense.config.units as number };
 }
@@ -62,22 +66,29 @@ function sizes(shape: CnnShape): [number, number][] {
   return shape.blocks.reduce<[number, number][]>((out, _, b) => [...out, [Math.floor(out[b][0] / 2), Math.floor(out[b][1] / 2)]], [[shape.input[0], shape.input[1]]]);
 }
 
-/** The weights' names and dimensions, as the model's trainable weights come, layer by layer; the features the dense layer reads. */
+type Io = [string, (number | string)[]][];
+
+/** The weights' names and dimensions, in the order of the model's weights (layer by layer); the features the dense layer reads. */
 function weightsOf(shape: CnnShape) {
   const [last] = sizes(shape).slice(-1);
   const features = last[0] * last[1] * shape.blocks[shape.blocks.length - 1].filters;
   const channels = [shape.input[2], ...shape.blocks.map((b) => b.filters)];
-  const weights = shape.blocks.flatMap((b, i): [string, number[]][] => [[`w${i}`, [...b.kernel, channels[i], b.filters]], [`b${i}`, [b.filters]]]);
+  const weights: Io = shape.blocks.flatMap((b, i): Io => [[`w${i}`, [...b.kernel, channels[i], b.filters]], [`b${i}`, [b.filters]]]);
   weights.push(['wd', [features, shape.classes]], ['bd', [shape.classes]]);
   return { weights, features, channels };
 }
 
-/** The training graph's inputs and outputs by name, with their dimensions, for a batch of n (dropout: a mask input). */
-export function cnnTrainingIo(shape: CnnShape, n: number, dropout: boolean) {
+/** The logits graph's inputs and output; the batch n is any size. */
+function inferenceIo(shape: CnnShape) {
+  return { inputs: [['x', ['n', ...shape.input]], ...weightsOf(shape).weights] as Io, outputs: [['z', ['n', shape.classes]]] as Io };
+}
+
+/** The training graph's inputs and outputs: the logits graph's inputs, the targets, 1/n, the dropout mask; the loss and each weight's gradient. */
+function trainingIo(shape: CnnShape, dropout: boolean) {
   const { weights, features } = weightsOf(shape);
-  const inputs: [string, number[]][] = [['x', [n, ...shape.input]], ...weights, ['t', [n, shape.classes]], ...(dropout ? [['mask', [n, features]] as [string, number[]]] : [])];
-  const outputs: [string, number[]][] = [['loss', []], ...weights.map(([name, dims]): [string, number[]] => [`d${name}`, dims])];
-  return { inputs, outputs, features };
+  const inputs: Io = [...inferenceIo(shape).inputs, ['t', ['n', shape.classes]], ['invN', []], ...(dropout ? [['mask', ['n', features]] as Io[number]] : [])];
+  const outputs: Io = [['loss', []], ...weights.map(([name, dims]): Io[number] => [`d${name}`, dims])];
+  return { inputs, outputs };
 }
 
 const ints = (name: string, values: number[]) => tensor(name, [values.length], BigInt64Array.from(values, BigInt), INT64);
@@ -85,58 +96,119 @@ const float = (name: string, value: number) => tensor(name, [], Float32Array.of(
 // 'same' padding at stride 1, as tfjs pads: the odd pixel goes after. ONNX order: [top, left, bottom, right].
 const same = ([kh, kw]: [number, number]) => [Math.floor((kh - 1) / 2), Math.floor((kw - 1) / 2), kh - 1 - Math.floor((kh - 1) / 2), kw - 1 - Math.floor((kw - 1) / 2)];
 
-/** A graph under construction: its nodes, its constants, and a convolution that picks its kernel. */
+/** A graph under construction: its nodes, its constants, and a convolution on the kernel asked for. */
 function graphBuilder(block: number) {
   const nodes: ReturnType<typeof node>[] = [];
   const initializer: ReturnType<typeof tensor>[] = [];
   const add = (...args: Parameters<typeof node>) => nodes.push(node(...args));
+  /** Whether a convolution from I to O channels fits onnxruntime's NCHWc block. */
+  const fits = (I: number, O: number) => block > 1 && I % block === 0 && O % block === 0;
   /**
-   * y = conv(x, W) + bias (then relu), NCHW in and out, W as [O, I, kh, kw]. When both channel
-   * counts are multiples of onnxruntime's NCHWc block, it runs on the blocked-layout kernel,
-   * with W reordered in the graph to [O/b, I/b, kh, kw, b_i, b_o]: onnxruntime does that itself
-   * only for constant weights, and training changes them every step. Measured on the build
-   * machine (batch 128, the teacher's second layer): 16 ms against 28 forward, and 39 against 61
-   * for its filter gradient.
+   * y = conv(x, W) + bias (then relu), NCHW in and out, W as [O, I, kh, kw]. `blocked` runs it
+   * on onnxruntime's blocked-layout (NCHWc) kernel, with W reordered in the graph to
+   * [O/b, I/b, kh, kw, b_i, b_o]: onnxruntime does that itself only for constant weights, and
+   * training changes them every step. Measured on the build machine (batch 128, the teacher's
+   * second layer): 16 ms against 28 forward, and 39 against 61 for its filter gradient.
    */
-  const conv = (x: string, w: string, bias: string | null, y: string, o: { channels: [number, number]; kernel: [number, number]; pads: number[]; relu?: boolean; blocked?: boolean }) => {
-    const [I, O] = o.channels;
-    if (block === 1 || I % block !== 0 || O % block !== 0 || o.blocked === false) {
+  const conv = (x: string, w: string, bias: string | null, y: string, o: { outChannels: number; kernel: [number, number]; pads: number[]; relu?: boolean; blocked: boolean }) => {
+    const O = o.outChannels;
+    if (!o.blocked) {
       add('Conv', [x, w, ...(bias ? [bias] : [])], [o.relu ? `${y}Linear` : y], { pads: o.pads });
       if (o.relu) add('Relu', [`${y}Linear`], [y]);
       return;
     }
-    initializer.push(ints(`${y}Blocks`, [O / block, block, I / block, block, ...o.kernel]), ints(`${y}Kernel`, [O, I, ...o.kernel]));
+    initializer.push(ints(`${y}Blocks`, [O / block, block, -1, block, ...o.kernel]), ints(`${y}Kernel`, [O, -1, ...o.kernel]));
     add('Reshape', [w, `${y}Blocks`], [`${y}W6`]);
     add('Transpose', [`${y}W6`], [`${y}W6Blocked`], { perm: [0, 2, 4, 5, 3, 1] });
+    // The blocked kernel reads W's dimensions as [O, I, kh, kw]; its values are in the blocked order.
     add('Reshape', [`${y}W6Blocked`, `${y}Kernel`], [`${y}WBlocked`]);
     add('ReorderInput', [x], [`${y}X`], {}, NCHWC);
     const attributes = { pads: o.pads, kernel_shape: o.kernel, strides: [1, 1], dilations: [1, 1], group: 1 };
     add('Conv', [`${y}X`, `${y}WBlocked`, ...(bias ? [bias] : [])], [`${y}Blocked`], o.relu ? { ...attributes, activation: 'Relu' } : attributes, NCHWC);
     add('ReorderOutput', [`${y}Blocked`], [y], { channels: O }, NCHWC);
   };
-  return { nodes, initializer, add, conv };
+  return { block, nodes, initializer, add, conv, fits };
 }
 
+type Builder = ReturnType<typeof graphBuilder>;
+
 /**
- * The forward pass from x (NHWC) to the logits z: a_b, and with `indices` each pool's
- * argmax i_b, which the gradient needs. Returns the flattened features' name.
+ * The forward pass from x (NHWC) to the flattened features f: a_b, and with `indices` each
+ * pool's argmax i_b, which the gradient needs.
  */
-function forward(g: ReturnType<typeof graphBuilder>, shape: CnnShape, n: number, indices: boolean): string {
+function forward(g: Builder, shape: CnnShape, indices: boolean): void {
   const { channels, features } = weightsOf(shape);
   const B = shape.blocks.length;
   g.add('Transpose', ['x'], ['a0'], { perm: [0, 3, 1, 2] });
   shape.blocks.forEach(({ filters, kernel }, b) => {
     g.add('Transpose', [`w${b}`], [`W${b}`], { perm: [3, 2, 0, 1] }); // [kh, kw, ci, co] → [co, ci, kh, kw]
-    g.conv(`a${b}`, `W${b}`, `b${b}`, `r${b}`, { channels: [channels[b], filters], kernel, pads: same(kernel), relu: true });
+    g.conv(`a${b}`, `W${b}`, `b${b}`, `r${b}`, { outChannels: filters, kernel, pads: same(kernel), relu: true, blocked: g.fits(channels[b], filters) });
     g.add('MaxPool', [`r${b}`], [`a${b + 1}`, ...(indices ? [`i${b}`] : [])], { kernel_shape: [2, 2], strides: [2, 2] });
   });
   g.add('Transpose', [`a${B}`], [`a${B}NHWC`], { perm: [0, 2, 3, 1] }); // flatten in tfjs's order
-  g.initializer.push(ints('flat', [n, features]));
+  g.initializer.push(ints('flat', [-1, features]));
   g.add('Reshape', [`a${B}NHWC`, 'flat'], ['f']);
-  return 'f';
 }
 
-const graphOf = (name: string, g: ReturnType<typeof graphBuilder>, inputs: [string, number[]][], outputs: [string, number[]][]) =>
+/** z = f·W + bias, the softmax cross-entropy `loss`, and from dz = (softmax(z) − t)/n back to da_B, the last pool's gradient. */
+function lossAndDense(g: Builder, shape: CnnShape, dropout: boolean): void {
+  const { add } = g;
+  const last = shape.blocks.length;
+  const [h, w] = sizes(shape)[last];
+  g.initializer.push(ints('axis0', [0]), ints('lastNHWC', [-1, h, w, shape.blocks[last - 1].filters]));
+  const f = dropout ? 'fMasked' : 'f';
+  if (dropout) add('Mul', ['f', 'mask'], ['fMasked']);
+  add('Gemm', [f, 'wd', 'bd'], ['z']);
+  add('LogSoftmax', ['z'], ['logp'], { axis: 1 });
+  add('Mul', ['t', 'logp'], ['tlogp']);
+  add('ReduceSum', ['tlogp'], ['sum'], { keepdims: 0 });
+  add('Mul', ['sum', 'invN'], ['meanSum']);
+  add('Neg', ['meanSum'], ['loss']);
+  add('Exp', ['logp'], ['softmax']);
+  add('Sub', ['softmax', 't'], ['residual']);
+  add('Mul', ['residual', 'invN'], ['dz']);
+  add('Gemm', [f, 'dz'], ['dwd'], { transA: 1 });
+  add('ReduceSum', ['dz', 'axis0'], ['dbd'], { keepdims: 0 });
+  add('Gemm', ['dz', 'wd'], ['df'], { transB: 1 });
+  if (dropout) add('Mul', ['df', 'mask'], ['dfMasked']);
+  add('Reshape', [dropout ? 'dfMasked' : 'df', 'lastNHWC'], [`da${last}NHWC`]);
+  add('Transpose', [`da${last}NHWC`], [`da${last}`], { perm: [0, 3, 1, 2] });
+}
+
+/**
+ * Block b backwards, from da_{b+1} (its pool's output gradient) to dW_b, dbias_b and, but for
+ * the first block, da_b. `blockedBatch`: the batch is a multiple of the NCHWc block, so the
+ * filter gradient, whose input channels are the batch, may run on the blocked kernel.
+ */
+function backwardBlock(g: Builder, shape: CnnShape, b: number, blockedBatch: boolean): void {
+  const { add, conv } = g;
+  const { filters, kernel } = shape.blocks[b];
+  const [kh, kw] = kernel;
+  const ci = weightsOf(shape).channels[b];
+  // relu′ · pool′: a window's gradient goes to its max, and on only where that max is positive.
+  add('Greater', [`a${b + 1}`, 'zero'], [`on${b}`]);
+  add('Where', [`on${b}`, `da${b + 1}`, 'zero'], [`dp${b}`]);
+  add('ReduceSum', [`dp${b}`, 'axes023'], [`db${b}`], { keepdims: 0 });
+  add('Shape', [`r${b}`], [`convShape${b}`]);
+  add('MaxUnpool', [`dp${b}`, `i${b}`, `convShape${b}`], [`dc${b}`], { kernel_shape: [2, 2], strides: [2, 2] });
+  // dW as a convolution with batch and channels swapped: [ci, n, H, W] ⊛ [co, n, H, W] → [ci, co, kh, kw].
+  // Reordering dc, its weights, into the blocked layout is a pass over it at a poor stride (22 ms
+  // for the teacher's first layer, batch 128), which pays only where ci is a block or more.
+  add('Transpose', [`a${b}`], [`a${b}T`], { perm: [1, 0, 2, 3] });
+  add('Transpose', [`dc${b}`], [`dc${b}T`], { perm: [1, 0, 2, 3] });
+  const blocked = blockedBatch && filters % g.block === 0 && ci >= g.block;
+  conv(`a${b}T`, `dc${b}T`, null, `dW${b}`, { outChannels: filters, kernel: sizes(shape)[b], pads: same(kernel), blocked });
+  add('Transpose', [`dW${b}`], [`dw${b}`], { perm: [2, 3, 0, 1] });
+  if (b === 0) return; // the input needs no gradient
+  // da = the full correlation of dc with W rotated by 180°, [ci, co, kh, kw] flipped on both kernel axes.
+  add('Transpose', [`w${b}`], [`Wswap${b}`], { perm: [2, 3, 0, 1] });
+  g.initializer.push(ints(`flipEnd${b}`, [-(kh + 1), -(kw + 1)]));
+  add('Slice', [`Wswap${b}`, 'flipStart', `flipEnd${b}`, 'kernelAxes', 'backwards'], [`Wrot${b}`]);
+  const [top, left, bottom, right] = same(kernel);
+  conv(`dc${b}`, `Wrot${b}`, null, `da${b}`, { outChannels: ci, kernel, pads: [kh - 1 - top, kw - 1 - left, kh - 1 - bottom, kw - 1 - right], blocked: g.fits(filters, ci) });
+}
+
+const graphOf = (name: string, g: Builder, { inputs, outputs }: { inputs: Io; outputs: Io }) =>
   onnx.GraphProto.create({
     name,
     input: inputs.map(([name, dims]) => valueInfo(name, FLOAT, dims)),
@@ -145,104 +217,61 @@ const graphOf = (name: string, g: ReturnType<typeof graphBuilder>, inputs: [stri
     node: g.nodes,
   });
 
-/** The logits z [n, classes] of a batch of n, with NCHWc convolutions where `block` (nchwcBlock()) allows. */
-export function cnnInferenceGraph(shape: CnnShape, n: number, block: number) {
+/** The logits z [n, classes] of any batch, with NCHWc convolutions where `block` (nchwcBlock()) allows. */
+function inferenceGraph(shape: CnnShape, block: number) {
   const g = graphBuilder(block);
-  g.add('Gemm', [forward(g, shape, n, false), 'wd', 'bd'], ['z']);
-  return graphOf('cnnLogits', g, [['x', [n, ...shape.input]], ...weightsOf(shape).weights], [['z', [n, shape.classes]]]);
+  forward(g, shape, false);
+  g.add('Gemm', ['f', 'wd', 'bd'], ['z']);
+  return graphOf('cnnLogits', g, inferenceIo(shape));
 }
 
-export function cnnTrainingGraph(shape: CnnShape, n: number, dropout: boolean, block: number) {
-  const { inputs, outputs } = cnnTrainingIo(shape, n, dropout);
-  const { channels } = weightsOf(shape);
-  const hw = sizes(shape);
-  const B = shape.blocks.length;
+/** The training step's graph: the loss and every gradient of a batch whose size is a multiple of the NCHWc block or not (`blockedBatch`). */
+function trainingGraph(shape: CnnShape, dropout: boolean, blockedBatch: boolean, block: number) {
   const g = graphBuilder(block);
-  const { add, conv } = g;
-  g.initializer.push(
-    float('zero', 0), float('invN', 1 / n), float('minusInvN', -1 / n), ints('axis0', [0]), ints('axes023', [0, 2, 3]),
-    ints('flipStart', [-1, -1]), ints('kernelAxes', [2, 3]), ints('backwards', [-1, -1]),
+  g.initializer.push(float('zero', 0), ints('axes023', [0, 2, 3]), ints('flipStart', [-1, -1]), ints('kernelAxes', [2, 3]), ints('backwards', [-1, -1]));
+  forward(g, shape, true);
+  lossAndDense(g, shape, dropout);
+  for (let b = shape.blocks.length - 1; b >= 0; b--) backwardBlock(g, shape, b, blockedBatch);
+  return graphOf('cnnTrainingStep', g, trainingIo(shape, dropout));
+}
+
+/** Runs a graph on arrays given in the order of `io`'s inputs, writing into new arrays for its outputs. */
+function run(key: string, graph: () => ReturnType<typeof graphOf>, io: { inputs: Io; outputs: Io }, arrays: Float32Array[], n: number): Float32Array[] {
+  const dims = (d: (number | string)[]) => d.map((v) => (v === 'n' ? n : (v as number)));
+  const results = io.outputs.map(([, d]) => new Float32Array(dims(d).reduce((a, b) => a * b, 1)));
+  runOnnxArrays(
+    key,
+    graph,
+    Object.fromEntries(io.inputs.map(([name, d], i) => [name, [arrays[i], dims(d)]])),
+    Object.fromEntries(io.outputs.map(([name, d], i) => [name, [results[i], dims(d)]])),
   );
-
-  const features = forward(g, shape, n, true);
-  const f = dropout ? 'fMasked' : features;
-  if (dropout) add('Mul', [features, 'mask'], ['fMasked']);
-  add('Gemm', [f, 'wd', 'bd'], ['z']);
-  add('LogSoftmax', ['z'], ['logp'], { axis: 1 });
-  add('Mul', ['t', 'logp'], ['tlogp']);
-  add('ReduceSum', ['tlogp'], ['sum'], { keepdims: 0 });
-  add('Mul', ['sum', 'minusInvN'], ['loss']);
-
-  // Backward.
-  add('Exp', ['logp'], ['softmax']);
-  add('Sub', ['softmax', 't'], ['residual']);
-  add('Mul', ['residual', 'invN'], ['dz']);
-  add('Gemm', [f, 'dz'], ['dwd'], { transA: 1 });
-  add('ReduceSum', ['dz', 'axis0'], ['dbd'], { keepdims: 0 });
-  add('Gemm', ['dz', 'wd'], ['df'], { transB: 1 });
-  if (dropout) add('Mul', ['df', 'mask'], ['dfMasked']);
-  const [lastH, lastW] = hw[B];
-  g.initializer.push(ints('lastNHWC', [n, lastH, lastW, shape.blocks[B - 1].filters]));
-  add('Reshape', [dropout ? 'dfMasked' : 'df', 'lastNHWC'], [`da${B}NHWC`]);
-  add('Transpose', [`da${B}NHWC`], [`da${B}`], { perm: [0, 3, 1, 2] });
-  for (let b = B - 1; b >= 0; b--) {
-    const { filters, kernel } = shape.blocks[b];
-    const [kh, kw] = kernel;
-    // relu′ · pool′: a window's gradient goes to its max, and on only where that max is positive.
-    add('Greater', [`a${b + 1}`, 'zero'], [`on${b}`]);
-    add('Where', [`on${b}`, `da${b + 1}`, 'zero'], [`dp${b}`]);
-    add('ReduceSum', [`dp${b}`, 'axes023'], [`db${b}`], { keepdims: 0 });
-    g.initializer.push(ints(`convShape${b}`, [n, filters, ...hw[b]]));
-    add('MaxUnpool', [`dp${b}`, `i${b}`, `convShape${b}`], [`dc${b}`], { kernel_shape: [2, 2], strides: [2, 2] });
-    // dW as a convolution with batch and channels swapped: [ci, n, H, W] ⊛ [co, n, H, W] → [ci, co, kh, kw].
-    add('Transpose', [`a${b}`], [`a${b}T`], { perm: [1, 0, 2, 3] });
-    add('Transpose', [`dc${b}`], [`dc${b}T`], { perm: [1, 0, 2, 3] });
-    // Reordering dc, this convolution's weights, is a pass over it at a poor stride (22 ms for the
-    // teacher's first layer, batch 128); it pays only where each value then enters ci·kh·kw ≥ 16·kh·kw products.
-    conv(`a${b}T`, `dc${b}T`, null, `dW${b}`, { channels: [n, filters], kernel: hw[b], pads: same(kernel), blocked: channels[b] >= block });
-    add('Transpose', [`dW${b}`], [`dw${b}`], { perm: [2, 3, 0, 1] });
-    if (b === 0) break; // the input needs no gradient
-    // da = the full correlation of dc with W rotated by 180°, [ci, co, kh, kw] flipped on both kernel axes.
-    add('Transpose', [`w${b}`], [`Wswap${b}`], { perm: [2, 3, 0, 1] });
-    g.initializer.push(ints(`flipEnd${b}`, [-(kh + 1), -(kw + 1)]));
-    add('Slice', [`Wswap${b}`, 'flipStart', `flipEnd${b}`, 'kernelAxes', 'backwards'], [`Wrot${b}`]);
-    const [top, left, bottom, right] = same(kernel);
-    conv(`dc${b}`, `Wrot${b}`, null, `da${b}`, { channels: [filters, channels[b]], kernel, pads: [kh - 1 - top, kw - 1 - left, kh - 1 - bottom, kw - 1 - right] });
-  }
-  return graphOf('cnnTrainingStep', g, inputs, outputs);
+  return results;
 }
 
 /**
- * The training step of `model` (of `shape`) on onnxruntime: a batch's mean loss and the
+ * The training step of a model of `shape` on onnxruntime: a batch's mean loss and the
  * gradient of each of `weights` (the model's trainable weights, in order). The dropout mask
  * before the dense layer is tf.dropout's for the seed `maskSeed()`, the one the tape's step draws.
  */
 export function cnnGraphGradients(shape: CnnShape, weights: tf.Variable[], dropout: number, maskSeed: () => number) {
+  const { features } = weightsOf(shape);
   return (x: Float32Array, targets: Float32Array, n: number): { loss: number; gradients: Float32Array[] } => {
-    const { inputs, outputs, features } = cnnTrainingIo(shape, n, dropout > 0);
-    const mask = dropout > 0 ? dropoutMask(n * features, dropout, maskSeed()) : null;
-    const arrays = [x, ...weights.map((w) => w.dataSync() as Float32Array), targets, ...(mask ? [mask] : [])];
-    const results = outputs.map(([, dims]) => new Float32Array(dims.reduce((a, b) => a * b, 1)));
-    runOnnxArrays(
-      `cnnTrainingStep ${JSON.stringify(shape)} n${n} dropout ${dropout > 0}`,
-      () => cnnTrainingGraph(shape, n, dropout > 0, nchwcBlock()),
-      Object.fromEntries(inputs.map(([name, dims], i) => [name, [arrays[i], dims]])),
-      Object.fromEntries(outputs.map(([name, dims], i) => [name, [results[i], dims]])),
+    const block = nchwcBlock();
+    const blockedBatch = block > 1 && n % block === 0;
+    const mask = dropout > 0 ? [dropoutMask(n * features, dropout, maskSeed())] : [];
+    const arrays = [x, ...weights.map((w) => w.dataSync() as Float32Array), targets, Float32Array.of(1 / n), ...mask];
+    const [loss, ...gradients] = run(
+      `cnnTrainingStep ${JSON.stringify(shape)} dropout ${dropout > 0} blockedBatch ${blockedBatch}`,
+      () => trainingGraph(shape, dropout > 0, blockedBatch, block),
+      trainingIo(shape, dropout > 0),
+      arrays,
+      n,
     );
-    return { loss: results[0][0], gradients: results.slice(1) };
+    return { loss: loss[0], gradients };
   };
 }
 
-/** The logits [n, classes] of x [n, ...input] by the model of `shape` with `weights`, on onnxruntime. */
+/** The logits [n, classes] of x [n, ...input] by a model of `shape` with `weights` (in the model's order), on onnxruntime. */
 export function cnnLogits(shape: CnnShape, weights: Float32Array[], x: Float32Array, n: number): Float32Array {
-  const z = new Float32Array(n * shape.classes);
-  const arrays = [x, ...weights];
-  const inputs: [string, number[]][] = [['x', [n, ...shape.input]], ...weightsOf(shape).weights];
-  runOnnxArrays(
-    `cnnLogits ${JSON.stringify(shape)} n${n}`,
-    () => cnnInferenceGraph(shape, n, nchwcBlock()),
-    Object.fromEntries(inputs.map(([name, dims], i) => [name, [arrays[i], dims]])),
-    { z: [z, [n, shape.classes]] },
-  );
-  return z;
+  return run(`cnnLogits ${JSON.stringify(shape)}`, () => inferenceGraph(shape, nchwcBlock()), inferenceIo(shape), [x, ...weights], n)[0];
 }

@@ -17,10 +17,11 @@ interface AleaState {
   s2: number;
 }
 
-/** The multiplier tf.dropout draws for `size` values at `rate` with `seed`, 0 or 1/keep. */
+/** The multiplier tf.dropout draws for `size` values at `rate` with `seed`: 0 or 1/keep (2/keep where u + keep rounds to 2, at rates under 6e-8). */
 export function dropoutMask(size: number, rate: number, seed: number): Float32Array {
+  if (!(rate >= 0 && rate < 1)) throw new RangeError(`a dropout rate is in [0, 1), not ${rate}.`);
+  if (rate === 0) return new Float32Array(size).fill(1); // tf.dropout leaves x as it is
   const keep = Math.fround(1 - rate);
-  const scale = Math.fround(1 / keep);
   let { c, s0, s1, s2 } = seedrandom.alea(String(seed), { state: true }).state() as AleaState;
   const mask = new Float32Array(size);
   for (let i = 0; i < size; i++) {
@@ -28,7 +29,7 @@ export function dropoutMask(size: number, rate: number, seed: number): Float32Ar
     s0 = s1;
     s1 = s2;
     s2 = t - (c = t | 0);
-    mask[i] = Math.fround(Math.fround(s2) + keep) >= 1 ? scale : 0; // floor(u + keep) / keep
+    mask[i] = Math.fround(Math.floor(Math.fround(Math.fround(s2) + keep)) / keep); // floor(u + keep) / keep
   }
   return mask;
 }

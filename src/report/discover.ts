@@ -1,7 +1,7 @@
 /**
  * Which run folders a report covers: each argument is a run folder, or a folder holding
- * run folders (a distill job, a study and its cells), searched a few levels down, where
- * reproductions are left out.
+ * run folders (a distill job, a study and its cells), searched a few levels down, where a
+ * reproduction of a run found too is left out.
  */
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,9 +34,6 @@ function manifestCommand(folder: string): string | null {
 }
 
 function collect(folder: string, depth: number, found: string[]): void {
-  // A reproduction (sdt reproduce) makes again a run that is reported where it lies: found by
-  // searching, it would count that run twice (a study's seed, say). Named, it is reported.
-  if (depth > 0 && existsSync(join(folder, 'reproduction.json'))) return;
   const command = manifestCommand(folder);
   if (command !== null && (REPORTED_COMMANDS as readonly string[]).includes(command)) {
     found.push(folder);
@@ -55,6 +52,25 @@ function collect(folder: string, depth: number, found: string[]): void {
   }
 }
 
+/** What a run folder's manifest says was run: its command and configuration (the seed among them). */
+function runIdentity(folder: string): string {
+  const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { command: string; config: unknown };
+  return JSON.stringify([manifest.command, manifest.config]);
+}
+
+/**
+ * Leaves out of `found` each reproduction (sdt reproduce) of a run found too, the same
+ * command and configuration, seed and all: it would count that run twice (a study's seed,
+ * say). Matched by what was run rather than by its recorded path, which results copied
+ * elsewhere no longer have. The input itself, named, stays.
+ */
+function dropReproductionsOfFound(input: string, found: string[]): void {
+  const isReproduction = (folder: string) => folder !== input && existsSync(join(folder, 'reproduction.json'));
+  const originals = new Set(found.filter((folder) => !isReproduction(folder)).map(runIdentity));
+  const kept = found.filter((folder) => !isReproduction(folder) || !originals.has(runIdentity(folder)));
+  found.splice(0, found.length, ...kept);
+}
+
 /** Every run folder below the inputs, in argument order then path order, each once (symlinks resolved). */
 export function findRunFolders(inputs: string[]): string[] {
   const seen = new Set<string>();
@@ -65,6 +81,7 @@ export function findRunFolders(inputs: string[]): string[] {
     if (!stat.isDirectory()) throw new SdtError(`${input} is not a folder; give run folders or folders that hold them.`);
     const found: string[] = [];
     collect(input, 0, found);
+    dropReproductionsOfFound(input, found);
     if (found.length === 0) {
       throw new SdtError(`${input} holds no run folders (no manifest.json of a teacher, baseline, distilled or cart run).`);
     }

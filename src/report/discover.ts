@@ -66,6 +66,7 @@ function runIdentity(folder: string): string {
  */
 function dropReproductionsOfFound(input: string, found: string[]): void {
   const isReproduction = (folder: string) => folder !== input && existsSync(join(folder, 'reproduction.json'));
+  if (!found.some(isReproduction)) return;
   const originals = new Set(found.filter((folder) => !isReproduction(folder)).map(runIdentity));
   const kept = found.filter((folder) => !isReproduction(folder) || !originals.has(runIdentity(folder)));
   found.splice(0, found.length, ...kept);
